@@ -1,0 +1,1 @@
+"""Accounts, roles, logins, sessions and the guards every route uses."""

@@ -1,0 +1,1 @@
+"""Contests and rounds: setup, eligibility and the organiser's pages."""

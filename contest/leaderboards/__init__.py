@@ -1,0 +1,1 @@
+"""Leaderboards: Redis sorted sets derived from the attempts, live pages, freeze and reveal."""

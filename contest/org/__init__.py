@@ -1,0 +1,1 @@
+"""The organisation tree: province → district → school → class."""

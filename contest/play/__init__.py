@@ -1,0 +1,1 @@
+"""Playing a round: attempts, server-owned time, scoring and the pupil's pages."""
