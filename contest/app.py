@@ -25,16 +25,21 @@ from contest.accounts.routes import account_routes
 from contest.accounts.sessions import SessionStore, session_middleware
 from contest.contests.routes import contest_setup_routes
 from contest.db import provide_db
+from contest.games.routes import game_routes
 from contest.health import healthz
-from contest.logs import request_log_middleware
+from contest.logs import configure_logging, request_log_middleware
 from contest.org.routes import org_routes
 from contest.play.routes import play_routes
 from contest.play.service import finish_overdue
+from contest.privacy.retention import keep_purging
+from contest.privacy.routes import privacy_routes
 from contest.progress.routes import progress_routes
+from contest.reports.routes import report_routes
 from contest.leaderboards.live import ChangeNotifier
 from contest.leaderboards.routes import leaderboard_routes
 from contest.leaderboards.standings import BoardUpdater, rebuild_missing_boards
 from contest.resources import open_resources, redis_url_of
+from contest.security import security_headers
 from contest.settings import Settings
 from questions.routes import question_routes
 from questions.transfer_routes import transfer_routes
@@ -68,12 +73,16 @@ def create_app(settings: Settings) -> Litestar:
             )
             app.state.login_limiter = LoginLimiter(resources.redis)
             app.state.notifier = ChangeNotifier(channels)
-            app.state.answer_listeners.append(BoardUpdater(resources.redis, app.state.notifier.changed))
+            app.state.board_updater = BoardUpdater(resources.redis, resources.sessionmaker, app.state.notifier.changed)
+            app.state.answer_listeners.append(app.state.board_updater)
             sweeper = asyncio.create_task(finish_overdue_attempts(resources))
+            purger = asyncio.create_task(keep_purging(resources.sessionmaker, resources.redis, settings.retention_days))
             try:
                 yield
             finally:
                 sweeper.cancel()
+                purger.cancel()
+                await app.state.board_updater.stop()
 
     i18n.load_catalogs()
     # Channels connects when the app starts, after the lifespan above has the Redis server running.
@@ -91,17 +100,21 @@ def create_app(settings: Settings) -> Litestar:
         plugins=[channels],
         on_startup=[start_live_updates],
         on_shutdown=[stop_live_updates],
-        route_handlers=[healthz, web.static_router(), *account_routes, *org_routes, *question_routes, *transfer_routes, *play_routes, *leaderboard_routes, *contest_setup_routes, *progress_routes],
+        route_handlers=[healthz, web.static_router(), *account_routes, *org_routes, *question_routes, *transfer_routes,
+                        *play_routes, *leaderboard_routes, *contest_setup_routes, *progress_routes, *privacy_routes,
+                        *report_routes, *game_routes],
         lifespan=[lifespan],
         # answer_listeners: what hears of each committed answer (the leaderboards add themselves).
         state=State({"settings": settings, "answer_listeners": []}),
         dependencies={"db": Provide(provide_db)},
         middleware=[request_log_middleware, session_middleware, i18n.i18n_middleware],
+        before_send=[security_headers(settings)],  # every response, errors and static files too
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="hoithi_csrf",
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
+            exclude=["^/static/"],  # publicly cacheable files must not carry anyone's token cookie
         ),
         template_config=web.template_config(),
         compression_config=CompressionConfig(backend="gzip", minimum_size=512),
@@ -117,5 +130,8 @@ def create_app(settings: Settings) -> Litestar:
 
 
 def app_from_env() -> Litestar:
-    """Factory for ASGI servers (`uvicorn --factory contest.app:app_from_env`)."""
+    """Factory for ASGI servers (`uvicorn --factory contest.app:app_from_env`).
+
+    Each worker process calls it, so it sets up the JSON logs: workers do not inherit the parent's."""
+    configure_logging()
     return create_app(Settings.from_env())

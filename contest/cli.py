@@ -104,7 +104,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.argument("revision", default="heads")
+@click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Migrate the database to REVISION (default: the newest)."""
     from contest.migrate import upgrade
@@ -312,6 +312,75 @@ def leaderboard_rebuild(contest_id: int) -> None:
     except LookupError as missing:
         raise click.ClickException(str(missing)) from missing
     click.echo(f"Rebuilt the boards of contest {contest_id}: {pupils} standings in {time.perf_counter() - started:.1f} s")
+
+
+@main.group()
+def privacy() -> None:
+    """Pupils' personal data (docs/privacy.md)."""
+
+
+@privacy.command("purge")
+def privacy_purge() -> None:
+    """Delete personal data of contests closed longer than HOITHI_RETENTION_DAYS, keeping anonymous statistics.
+
+    The server does this by itself every few hours; this runs it now (safe at any time)."""
+    import contest.models  # noqa: F401  (every table: the statistics refer to questions, rounds, schools)
+    from contest.privacy.retention import purge_expired
+
+    days = Settings.from_env().retention_days
+    if not days:
+        click.echo("HOITHI_RETENTION_DAYS is 0: personal data is kept until a teacher deletes it; nothing purged.")
+        return
+
+    async def work(resources: Resources):
+        async with resources.sessionmaker() as session:
+            return await purge_expired(session, resources.redis, days)
+
+    report = run_with_resources(work)
+    contests = ", ".join(map(str, report.contests)) or "none"
+    click.echo(f"Contests closed over {days} days ago, purged: {contests}; attempts removed: {report.attempts}; "
+               f"practice answers removed: {report.practice_answers}. Anonymous statistics are kept.")
+
+
+@main.group()
+def report() -> None:
+    """Results and reports of a contest (docs/reports.md)."""
+
+
+@report.command("export")
+@click.argument("contest_id", type=int)
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--scope", default="contest", show_default=True,
+              help="Whose results: contest, district:ID, school:ID or class:ID.")
+@click.option("--format", "format_name", type=click.Choice(["csv", "xlsx", "pdf"]), required=True, help="File format.")
+@click.option("--language", type=click.Choice(["vi", "en"]), help="Language of headers and the PDF (default: the site's).")
+def report_export(contest_id: int, out: Path, scope: str, format_name: str, language: str | None) -> None:
+    """Export every result of a contest (or of one district, school or class) to OUT."""
+    from contest.contests.models import Contest
+    from contest.reports.access import parse_scope, scope_for
+    from contest.reports.exports import export
+    from contest.reports.results import results_of
+
+    if parse_scope(scope) == ("contest", None) and scope != "contest":
+        raise click.BadParameter("contest, district:ID, school:ID or class:ID", param_hint="--scope")
+
+    async def work(resources: Resources) -> tuple[bytes, int]:
+        if language:
+            current_locale.set(language)
+        async with resources.sessionmaker() as session:
+            contest = await session.get(Contest, contest_id)
+            if contest is None:
+                raise LookupError(f"no contest {contest_id}")
+            chosen = await scope_for(session, None, scope)
+            rows = await results_of(session, contest, chosen)
+            return export(rows, contest, chosen, format_name), len(rows)
+
+    try:
+        content, count = run_with_resources(work)
+    except LookupError as missing:
+        raise click.ClickException(str(missing).strip("'\"")) from missing
+    out.write_bytes(content)
+    click.echo(f"Wrote {count} results to {out}")
 
 
 if __name__ == "__main__":

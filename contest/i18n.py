@@ -53,8 +53,12 @@ def gettext(message: str, **variables: object) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int, **variables: object) -> str:
-    text = _translations().ngettext(singular, plural, n)
-    return text % {"num": n, **variables}
+    return plural_form(singular, plural, n) % {"num": n, **variables}
+
+
+def plural_form(singular: str, plural: str, n: int) -> str:
+    """The translated form for n, not yet formatted: Jinja's `ngettext` fills in the variables itself."""
+    return _translations().ngettext(singular, plural, n)
 
 
 def lazy(message: str) -> str:
@@ -62,14 +66,22 @@ def lazy(message: str) -> str:
     return message
 
 
-def format_datetime(value: datetime, format: str = "short") -> str:
-    return dates.format_datetime(value.astimezone(TIMEZONE), format=format, locale=current_locale.get())
+# Every date the app shows goes through these two: day before month, a 24-hour clock, Vietnam's time
+# (Vietnamese: 05/03/2026 14:07; English: 5 Mar 2026, 14:07). Data files use ISO 8601 instead.
+_DATETIME_PATTERNS = {"vi": "dd/MM/yyyy HH:mm", "en": "d MMM yyyy, HH:mm"}
+_DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
 
 
-def format_date(value: date | datetime, format: str = "medium") -> str:
+def format_datetime(value: datetime) -> str:
+    locale = current_locale.get()
+    return dates.format_datetime(value.astimezone(TIMEZONE), _DATETIME_PATTERNS[locale], locale=locale)
+
+
+def format_date(value: date | datetime) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(TIMEZONE).date()
-    return dates.format_date(value, format=format, locale=current_locale.get())
+    locale = current_locale.get()
+    return dates.format_date(value, _DATE_PATTERNS[locale], locale=locale)
 
 
 def format_number(value: float | int) -> str:
@@ -92,6 +104,11 @@ def negotiate(connection: ASGIConnection, default: str) -> str:
         if best:
             return str(best.language)
     return default
+
+
+def use_locale_of(connection: ASGIConnection) -> None:
+    """The reader's language for a response made outside the middleware (the router's own 404)."""
+    current_locale.set(negotiate(connection, connection.app.state.settings.locale))
 
 
 def i18n_middleware(app: ASGIApp) -> ASGIApp:

@@ -19,7 +19,7 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "heads") -> None:
+def upgrade(database_url: str, revision: str = "head") -> None:
     # Alembic's env.py runs its own event loop, so it gets a thread of its own: callers may have a loop running.
     with ThreadPoolExecutor(max_workers=1) as worker:
         worker.submit(command.upgrade, alembic_config(database_url), revision).result()

@@ -22,6 +22,8 @@ class Settings:
     # Seconds of inactivity, and seconds in all, after which a login ends.
     session_idle_seconds: int = 2 * 3600
     session_absolute_seconds: int = 12 * 3600
+    # Personal data of contests closed longer than this is purged (anonymous statistics stay); 0: never.
+    retention_days: int = 365
     # Cookies only over HTTPS; on in production behind TLS.
     secure_cookies: bool = False
     debug: bool = False
@@ -40,6 +42,9 @@ class Settings:
         data_dir = Path(env.get("HOITHI_DATA_DIR", "data")).resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
         locale = env.get("HOITHI_LOCALE", "vi")
+        retention_days = int(env.get("HOITHI_RETENTION_DAYS", "365"))
+        if retention_days < 0:
+            raise ValueError(f"HOITHI_RETENTION_DAYS must be 0 (never purge) or a number of days, not {retention_days}")
         if locale not in SUPPORTED_LOCALES:
             raise ValueError(f"HOITHI_LOCALE must be one of {', '.join(SUPPORTED_LOCALES)}, not {locale!r}")
         return cls(
@@ -50,6 +55,7 @@ class Settings:
             host=env.get("HOITHI_HOST", "127.0.0.1"),
             port=int(env.get("HOITHI_PORT", "8000")),
             locale=locale,
+            retention_days=retention_days,
             secure_cookies=env.get("HOITHI_SECURE_COOKIES", "0") == "1",
             debug=env.get("HOITHI_DEBUG", "0") == "1",
         )

@@ -46,7 +46,7 @@ def jinja_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.install_gettext_callables(i18n.gettext, i18n.plural_form, newstyle=True)  # Jinja formats both itself
     env.globals.update(
         site_name="Hoithi",
         static_url=static_url,
@@ -68,7 +68,9 @@ def static_router():
     return create_static_files_router(
         path="/static",
         directories=[STATIC_DIR],
-        cache_control=CacheControlHeader(max_age=ONE_YEAR, public=True),
+        # URLs carry the content hash (static_url), so a file never changes under its URL; the app's
+        # compression config gzips them on the way out.
+        cache_control=CacheControlHeader(max_age=ONE_YEAR, public=True, immutable=True),
         include_in_schema=False,
     )
 
@@ -111,6 +113,7 @@ def _error_page(request: Request, status_code: int, detail: str | None = None) -
             {"status_code": status_code, "detail": detail or ""}, status_code=status_code, media_type=MediaType.JSON
         )
     user = request.scope.get("user")
+    i18n.use_locale_of(request)  # an unknown path's 404 never passed the i18n middleware
     return Template(
         template_name="errors/error.html",
         context={"status_code": status_code, "detail": detail, "user": user},

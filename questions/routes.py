@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from contest.accounts.identity import requires_login, requires_staff
 from contest.accounts.models import User
+from contest.collation import name_key
 from contest.db import DB
 from contest.errors import Refused
 from contest.i18n import gettext as _
@@ -51,7 +52,7 @@ async def _form_values(request: Request) -> tuple[FormValues, UploadFile | None]
 
 async def _authors(db: DB, request: Request) -> list[User]:
     visible = visible_questions(request.user).with_only_columns(Question.author_id).distinct()
-    return list(await db.scalars(select(User).where(User.id.in_(visible)).order_by(User.full_name)))
+    return sorted(await db.scalars(select(User).where(User.id.in_(visible))), key=lambda user: name_key(user.full_name))
 
 
 @get("/questions", guards=[requires_staff])

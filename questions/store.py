@@ -149,4 +149,5 @@ async def update_question(db: AsyncSession, question: Question, data: QuestionDa
 async def freeze_versions(db: AsyncSession, version_ids: list[int]) -> None:
     """Called when pupils first meet these versions (an attempt draws them, a live game shows them)."""
     if version_ids:
-        await db.execute(update(QuestionVersion).where(QuestionVersion.id.in_(version_ids)).values(frozen=True))
+        await db.execute(update(QuestionVersion).where(QuestionVersion.id.in_(version_ids), ~QuestionVersion.frozen)
+                         .values(frozen=True))

@@ -1,11 +1,13 @@
-"""Real server processes for tests that need one: a browser's, or a crash's."""
+"""Real server processes for tests that need one (a browser's, or a crash's), and a link to cut."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,8 +22,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(settings, port: int | None = None) -> tuple[subprocess.Popen, str]:
-    """uvicorn on 127.0.0.1 with the test settings; returns when /healthz answers 200."""
+def start_server(settings, port: int | None = None, workers: int = 1) -> tuple[subprocess.Popen, str]:
+    """The app on 127.0.0.1 with the test settings; returns when /healthz answers 200.
+
+    One worker: uvicorn itself, stopped within 2 s. More: `hoithi serve --workers N`, as in production."""
     port = port or _free_port()
     env = {
         "PATH": os.environ["PATH"],
@@ -30,11 +34,12 @@ def start_server(settings, port: int | None = None) -> tuple[subprocess.Popen, s
         "REDIS_URL": settings.redis_url,
         "SECRET_KEY": settings.secret_key,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "contest.app:app_from_env", "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "2"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
+    command = [sys.executable, "-m", "uvicorn", "--factory", "contest.app:app_from_env", "--host", "127.0.0.1",
+               "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "2"]
+    if workers > 1:
+        command = [sys.executable, "-c", "from contest.cli import main; main()", "serve", "--port", str(port),
+                   "--workers", str(workers)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -57,3 +62,63 @@ def stop_server(process: subprocess.Popen) -> None:
         process.kill()
         process.wait()
 
+
+
+class TcpProxy:
+    """A TCP relay to a server, in a thread of its own, that a test can cut and restore.
+
+    Cutting closes the listening socket and aborts every relayed connection, as a dead link or a
+    restarted database server would; restoring listens again on the same port.
+    """
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = _free_port()
+        self._links: set[asyncio.StreamWriter] = set()
+        self._server: asyncio.Server | None = None
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="tcp-proxy", daemon=True)
+        self._thread.start()
+        self.restore()
+
+    def _run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=10)
+
+    def restore(self) -> None:
+        async def listen() -> None:
+            self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port, reuse_address=True)
+        self._run(listen())
+
+    def cut(self) -> None:
+        async def close() -> None:
+            self._server.close()
+            for writer in list(self._links):
+                writer.transport.abort()
+            self._links.clear()
+        self._run(close())
+
+    def close(self) -> None:
+        self.cut()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    async def _relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            server_reader, server_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            client_writer.transport.abort()
+            return
+        self._links.update((client_writer, server_writer))
+
+        async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                writer.transport.abort()
+                self._links.discard(writer)
+
+        await asyncio.gather(pipe(client_reader, server_writer), pipe(server_reader, client_writer))

@@ -3,6 +3,7 @@ visibility, freeze and the ceremony reveal."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -14,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.accounts.models import Role, User
 from contest.contests.models import Contest, Round, UnitRanking, Visibility
+from contest.db import create_sessionmaker
 from contest.leaderboards.boards import Place, RoundBoards
 from contest.leaderboards.encoding import MAX_POINTS, MAX_TIME_MS, Standing, decode_score, encode_member, encode_score
 from contest.leaderboards.reveal import plan
+from contest.leaderboards import standings
 from contest.leaderboards.standings import rebuild_contest, rebuild_round, write_after_answer
 from contest.org.models import SchoolClass
 from contest.play.models import Attempt
@@ -170,6 +173,51 @@ async def test_flush_and_rebuild_gives_identical_boards(db, redis, world: World)
     await rebuild_contest(db, redis, contest.id)
     after = {k: await _dump(redis, k) for k in sorted([k async for k in redis.scan_iter(match=f"lb:{{c{contest.id}}}:*")])}
     assert after == before
+
+
+async def test_a_rebuild_racing_live_answers_leaves_the_boards_the_database_gives(db, redis, world: World, monkeypatch):
+    await _more_pupils(db, world, 12)
+    contest, round_ = await make_contest(db, world, question_count=3)
+    await rebuild_contest(db, redis, contest.id)
+    # The race, made certain: the rebuild reads the database, then answers land before it writes the boards.
+    read_attempts, answers_landed = standings._attempts_until, asyncio.Event()
+
+    async def read_then_let_answers_land(*args, **kwargs):
+        attempts = await read_attempts(*args, **kwargs)
+        await answers_landed.wait()
+        return attempts
+
+    monkeypatch.setattr(standings, "_attempts_until", read_then_let_answers_land)
+    rebuilding: list[asyncio.Task] = []
+    answers_during_the_rebuild = 0
+
+    async def rebuild() -> None:
+        async with create_sessionmaker(db.bind)() as session:
+            await rebuild_contest(session, redis, contest.id)
+
+    async def listener(session, attempt, round_, contest):
+        nonlocal answers_during_the_rebuild
+        await write_after_answer(session, redis, attempt, round_, contest)
+        if rebuilding:
+            answers_during_the_rebuild += 1
+            if answers_during_the_rebuild == 12:
+                answers_landed.set()
+                await rebuilding[0]
+        elif attempt.answered_count == 2:
+            rebuilding.append(asyncio.create_task(rebuild()))
+            await asyncio.sleep(0.2)  # it reads the database
+
+    pupils = list(await db.scalars(select(User).where(User.role == Role.PUPIL).order_by(User.id)))
+    await simulate(db, contest, round_, pupils, [listener], seed=5)
+    assert answers_during_the_rebuild >= 12 and rebuilding[0].done()
+
+    attempts = list(await db.scalars(select(Attempt).where(Attempt.round_id == round_.id)
+                                     .execution_options(populate_existing=True)))
+    boards = RoundBoards(redis, contest.id, round_.id)
+    enrolment = {k.decode(): int(v) for k, v in (await redis.hgetall(boards.enrolment)).items()}
+    expected = _expected_boards(attempts, enrolment, contest.unit_ranking.value, contest.unit_top_n)
+    assert await _actual_boards(boards, expected) == expected  # every pupil once, with the database's standing
+    assert not [key async for key in redis.scan_iter(match=f"{boards.prefix}:next:*")]  # no staging left behind
 
 
 async def _dump(redis: Redis, key: bytes):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 import redis as sync_redis
 from alembic.autogenerate import compare_metadata
@@ -21,6 +23,7 @@ from contest.db import create_engine
 from contest.migrate import upgrade
 from contest.models import Base
 from contest.settings import Settings
+from tests.servers import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,6 +56,7 @@ def test_embedded_redis_is_shared_and_stopped_by_the_last_holder(tmp_path: Path)
     client = sync_redis.Redis.from_url(url)
     client.set("kept", "yes")
     assert client.config_get("appendonly")["appendonly"] == "yes"
+    assert client.config_get("zset-max-ziplist-entries")["zset-max-ziplist-entries"] == "512"  # compact boards
     # A second process on the same data directory reuses the same server.
     other = subprocess.run(
         [sys.executable, "-c", "import sys; from pathlib import Path; from contest import embedded_redis; "
@@ -62,6 +66,10 @@ def test_embedded_redis_is_shared_and_stopped_by_the_last_holder(tmp_path: Path)
     )
     assert other.stdout.strip() == "yes", other.stderr
     assert client.ping()  # the other process's release left it running for us
+    client.flushall()  # what the test suite does between tests: the holders are not kept in Redis
+    client.set("kept", "yes")
+    assert subprocess.run(other.args, capture_output=True, text=True, timeout=30, cwd=ROOT).returncode == 0
+    assert client.ping()
     embedded_redis.release(tmp_path)
     with pytest.raises(sync_redis.ConnectionError):
         client.ping()
@@ -147,3 +155,16 @@ async def test_static_files_are_compressed_and_cached_for_a_year(client: AsyncTe
     assert response.status_code == 200
     assert response.headers["content-encoding"] == "gzip"
     assert "max-age=31536000" in response.headers["cache-control"]
+
+
+def test_every_worker_of_a_production_server_writes_json_request_logs(settings: Settings, db):
+    process, base_url = start_server(settings, workers=2)
+    try:
+        with httpx.Client(base_url=base_url) as http:
+            for _ in range(20):  # enough for both workers to take some
+                assert http.get("/healthz").status_code == 200
+    finally:
+        stop_server(process)
+    lines = [json.loads(line) for line in process.stdout.read().decode().splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line["message"] == "request" and line["path"] == "/healthz"]
+    assert len(requests) >= 20 and all(line["status"] == 200 for line in requests)

@@ -165,6 +165,34 @@ async def test_no_response_reveals_the_answer_before_it_is_given(client, world: 
         assert data.explanation in unescape(response.text)  # explained right after answering, as this round says
 
 
+async def test_after_the_last_answer_htmx_takes_the_pupil_to_the_result(client, world: World, db: AsyncSession):
+    contest, round_ = await make_contest(db, world, question_count=2, explanations=Explanations.AFTER_CLOSE)
+    await login(client, "pupil1", CARD_CODE)
+    token = await start(client, contest, round_)
+    for _ in range(2):
+        page = (await client.get(f"/play/{token}", headers={"hx-request": "true"})).text
+        response = await client.post(f"/play/{token}", data=answer_form(page), headers={"hx-request": "true"})
+    assert response.status_code == 200 and response.headers["hx-redirect"] == f"/play/{token}/result"
+    assert (await client.get(f"/play/{token}/result")).status_code == 200
+
+
+async def test_without_feedback_the_next_questions_clock_starts_with_the_answer(client, world: World, db: AsyncSession):
+    contest, round_ = await make_contest(db, world, question_count=3, explanations=Explanations.AFTER_CLOSE)
+    await login(client, "pupil1", CARD_CODE)
+    token = await start(client, contest, round_)
+    page = (await client.get(f"/play/{token}")).text
+    await client.post(f"/play/{token}", data=answer_form(page), headers={"hx-request": "true"})
+    attempt = await db.scalar(select(Attempt).where(Attempt.token == token))
+    answer = await db.scalar(select(Answer).where(Answer.attempt_id == attempt.id))
+    second = await db.scalar(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
+                                                           AttemptQuestion.position == 1))
+    third = await db.scalar(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
+                                                          AttemptQuestion.position == 2))
+    assert second.shown_at == answer.received_at  # the pupil sees it in the answer's reply
+    assert second.deadline == answer.received_at + timedelta(seconds=round_.seconds_per_question)
+    assert third.shown_at is None
+
+
 async def test_an_answer_after_the_deadline_and_grace_is_refused_and_scores_nothing(client, world: World, db):
     contest, round_ = await make_contest(db, world)
     await login(client, "pupil1", CARD_CODE)

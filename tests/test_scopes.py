@@ -118,13 +118,17 @@ ROUTES = [
     Route("GET", "/manage/contests/{managed}/reveal", STAFF),
     Route("POST", "/manage/contests/{managed}/reveal", STAFF),
     Route("POST", "/manage/contests/{managed}/unfreeze", STAFF, ok=302),
+    # Issue 9: a pupil's data, exported and deleted by the staff over their class ({pupil} is not pupil1).
+    Route("GET", "/pupils/{pupil}/data", STAFF),
+    Route("GET", "/pupils/{pupil}/data.json", STAFF),
+    Route("POST", "/pupils/{pupil}/delete", STAFF, form=(("confirm", "yes"),), ok=302),
 ]
-PUBLIC_PATHS = {"/healthz", "/login", "/logout", "/language", "/static",
+PUBLIC_PATHS = {"/healthz", "/login", "/logout", "/language", "/static", "/privacy",
                 # Boards follow each contest's visibility rule, for everyone alike: tests/test_leaderboards.py.
                 "/boards", "/api/v1/contests"}
 
 
-async def _act(client: AsyncTestClient, actor: str) -> None:
+async def sign_in(client: AsyncTestClient, actor: str) -> None:
     credentials = ACTORS[actor]
     if credentials is not None:
         username, secret = credentials
@@ -172,12 +176,14 @@ async def things(db: AsyncSession, world: World, settings) -> dict[str, list[int
     attempts = [await start_attempt(db, contests[0], rounds[0], CurrentUser.of(pupil)) for pupil in world.pupils[:2]]
     return {"question": [q.id for q in drafts], "image": [image, image], "contest": [c.id for c in contests],
             "round": [r.id for r in rounds], "attempt": [a.token for a in attempts],
-            "managed": [c.id for c in managed], "managed_round": [r.id for r in managed_rounds]}
+            "managed": [c.id for c in managed], "managed_round": [r.id for r in managed_rounds],
+            **await live_games_of_two_schools(db, world, settings),  # issue 7, below
+            "pupil": [world.pupils[2].id, world.pupils[8].id]}  # class 1 of S1, class 4 of S3
 
 
 @pytest.mark.parametrize("actor", list(ACTORS))
 async def test_every_route_answers_each_actor_by_role_and_scope(client: AsyncTestClient, world: World, things, actor: str):
-    await _act(client, actor)
+    await sign_in(client, actor)
     failures = []
     for route in ROUTES:
         for foreign in (False, True) if "{" in route.path + str(route.form) else (False,):
@@ -218,3 +224,66 @@ async def test_every_route_of_the_app_is_in_the_table(client: AsyncTestClient):
             if (method, prefix) not in listed:
                 missing.append(f"{method} {path}")
     assert not missing, f"routes missing from the scope table: {missing}"
+
+
+# Issue 7: live games. Staff drive the games of their scope ({game}: hosted by teacher1 of S1, and by
+# teacher3 of S3); players join by PIN under /g, as guests too (tests/test_games.py).
+ROUTES += [
+    Route("GET", "/manage/games", STAFF),
+    Route("POST", "/manage/games/new", STAFF, form=(("title", "Trò chơi"), ("question_count", "1")), ok=302),
+    Route("GET", "/manage/games/{game}", STAFF),
+    Route("GET", "/manage/games/{game}/players", STAFF),
+    Route("POST", "/manage/games/{game}/players/1/rename", STAFF, form=(("nickname", "Tên mới"),), ok=303),
+    Route("POST", "/manage/games/{game}/players/1/kick", STAFF, ok=303),
+    Route("POST", "/manage/games/{game}/advance", STAFF, ok=303),
+    Route("POST", "/manage/games/{game}/pause", STAFF, ok=303),
+    Route("POST", "/manage/games/{game}/resume", STAFF, ok=303),
+    Route("POST", "/manage/games/{game}/skip", STAFF, ok=303),
+    Route("POST", "/manage/games/{game}/end", STAFF, ok=303),
+    Route("GET", "/manage/games/{game}/results", STAFF),
+    Route("GET", "/manage/games/{game}/results.csv", STAFF),
+]
+PUBLIC_PATHS |= {"/g"}
+
+
+async def live_games_of_two_schools(db: AsyncSession, world: World, settings) -> dict[str, list[int]]:
+    from redis.asyncio import Redis
+    from sqlalchemy import select
+
+    from contest.games.service import NewGame, create_game, join
+    from contest.games.state import GameStore
+    from contest.play.scoring import Rule
+    from questions.models import Question
+
+    question = await db.scalar(select(Question).where(Question.status == Status.APPROVED))
+    redis = Redis.from_url(settings.redis_url)
+    games = []
+    for teacher in (world.teachers[0], world.teachers[2]):
+        game = await create_game(db, redis, CurrentUser.of(teacher),
+                                 NewGame("Trò chơi", [(question.id, question.current_version_id)], 20, Rule()))
+        store = GameStore(redis)
+        await join(store, await store.snapshot(game.id), "Khách", None, None)
+        games.append(game.id)
+    await redis.aclose()
+    return {"game": games}
+
+
+# Issue 8: reports. {managed} contests are owned by S1 (own) and S3 (foreign); {contest} is a province
+# contest every member of staff may report on, narrowed to a school of their own or a foreign one.
+# Certificates are checked in public under /verify (tests/test_certificates.py).
+CERTIFICATE_TEMPLATE = (("organiser_title", "Sở Giáo dục"), ("signer_title", "Giám đốc"), ("signer_name", "Trần Văn Đức"))
+ROUTES += [
+    Route("GET", "/reports", STAFF),
+    Route("GET", "/reports/contests/{managed}", STAFF),
+    Route("GET", "/reports/contests/{managed}/results", STAFF),
+    Route("GET", "/reports/contests/{managed}/items", STAFF),
+    Route("GET", "/reports/contests/{managed}/certificates", STAFF),
+    Route("POST", "/reports/contests/{managed}/certificates/template", STAFF, form=CERTIFICATE_TEMPLATE, ok=302),
+    Route("GET", "/reports/contests/{contest}/export?format=csv&scope=school:{school}", STAFF),
+    Route("POST", "/reports/contests/{contest}/certificates/batch", STAFF, form=(("school", "{school}"),),
+          ok=409),  # the contest is still open: certificates come after it closes
+    # A batch is its starter's only (tests/test_certificates.py); {{…}} is a literal token nobody started.
+    Route("GET", "/reports/batches/{{no-such-batch}}", STAFF, ok=404),
+    Route("GET", "/reports/batches/{{no-such-batch}}/pdf", STAFF, ok=404),
+]
+PUBLIC_PATHS |= {"/verify"}

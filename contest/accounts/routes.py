@@ -18,7 +18,7 @@ from contest.accounts.identity import CurrentUser
 from contest.accounts.models import Role, User
 from contest.accounts.passwords import verify_secret_async
 from contest.accounts.sessions import SESSION_COOKIE
-from contest.i18n import LOCALE_COOKIE, gettext as _
+from contest.i18n import LOCALE_COOKIE, gettext as _, ngettext
 from contest.settings import SUPPORTED_LOCALES
 from contest.web import render
 
@@ -62,7 +62,8 @@ async def login(request: Request, db: DB, data: Annotated[LoginForm, Form]) -> R
     locked_for = await limiter.seconds_locked(username, client)
     if locked_for:
         minutes = max(1, round(locked_for / 60))
-        error = _("Too many failed attempts. Try again in %(minutes)d minutes or ask your teacher.", minutes=minutes)
+        error = ngettext("Too many failed attempts. Try again in %(num)d minute or ask your teacher.",
+                         "Too many failed attempts. Try again in %(num)d minutes or ask your teacher.", minutes)
         return render(request, "accounts/login.html", {"form": form, "error": error}, status_code=429)
 
     user = await db.scalar(select(User).where(User.username == username, User.is_active.is_(True)))

@@ -81,6 +81,15 @@ return total
 """
 
 
+# KEYS: n staged keys, the n live keys they become, then the live keys to drop   ARGV: n
+SWAP_IN = """
+local n = tonumber(ARGV[1])
+for i = 1 + 2 * n, #KEYS do redis.call('DEL', KEYS[i]) end
+for i = 1, n do redis.call('RENAME', KEYS[i], KEYS[i + n]) end
+return n
+"""
+
+
 @dataclass(frozen=True)
 class Place:
     class_id: int
@@ -99,13 +108,16 @@ class Entry:
 class RoundBoards:
     """The keys of one round's boards (optionally a frozen copy) and the operations on them."""
 
-    def __init__(self, redis: Redis, contest_id: int, round_id: int, *, frozen: bool = False) -> None:
+    def __init__(self, redis: Redis, contest_id: int, round_id: int, *, frozen: bool = False,
+                 staging: bool = False) -> None:
         self.redis = redis
         self.contest_id = contest_id
         self.round_id = round_id
         tag = f"lb:{{c{contest_id}}}"
-        self.prefix = f"{tag}:r{round_id}" + (":frozen" if frozen else "")
+        # A rebuild writes into the staging copy, then swaps it in whole (see `swap_in`).
+        self.prefix = f"{tag}:r{round_id}" + (":frozen" if frozen else "") + (":next" if staging else "")
         self.enrolment = f"{tag}:enrolment"
+        self.rebuild_lock = f"{tag}:rebuilding"
 
     def key(self, scope: str, unit: int | None = None) -> str:
         """scope: pupils | district | school | class | schools | districts | members | points | totals."""
@@ -120,9 +132,29 @@ class RoundBoards:
                 standing.points, place.school_id, place.district_id, rule, top_n]
         return await self.redis.eval(WRITE_STANDING, len(keys), *keys, *args) != b"missing"
 
-    async def recompute_unit(self, kind: str, unit_id: int, rule: str, top_n: int) -> None:
-        keys = [self.key(kind, unit_id), self.key(f"{kind}s"), self.key("totals"), self.enrolment]
-        await self.redis.eval(RECOMPUTE_UNIT, len(keys), *keys, f"{kind}:", unit_id, rule, top_n)
+    async def keys(self) -> list[bytes]:
+        """Every key of these boards (not those of the frozen or staging copies of live boards)."""
+        keys = [key async for key in self.redis.scan_iter(match=f"{self.prefix}:*", count=1000)]
+        return [key for key in keys if not key[len(self.prefix):].startswith((b":frozen:", b":next:"))]
+
+    async def swap_in(self, staged: RoundBoards) -> None:
+        """Replace these boards by the staged ones in one atomic step, so readers never see half a rebuild."""
+        new = await staged.keys()
+        live = [self.prefix.encode() + key[len(staged.prefix):] for key in new]
+        renamed = set(live)
+        old = [key for key in await self.keys() if key not in renamed]
+        keys = [*new, *live, *old]
+        await self.redis.eval(SWAP_IN, len(keys), *keys, len(new))
+
+    async def recompute_units(self, school_ids: set[int], district_ids: set[int], rule: str, top_n: int) -> None:
+        """Each unit's value from its pupils' set (after a rebuild wrote the sets in bulk), in one pipeline."""
+        script = self.redis.register_script(RECOMPUTE_UNIT)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for kind, unit_ids in (("school", school_ids), ("district", district_ids)):
+                for unit_id in sorted(unit_ids):
+                    keys = [self.key(kind, unit_id), self.key(f"{kind}s"), self.key("totals"), self.enrolment]
+                    await script(keys=keys, args=[f"{kind}:", unit_id, rule, top_n], client=pipe)
+            await pipe.execute()
 
     async def page(self, scope: str, unit: int | None, offset: int, limit: int) -> list[Entry]:
         """Entries ranked offset+1 … offset+limit: O(log n + limit)."""
@@ -139,6 +171,18 @@ class RoundBoards:
             return None
         rank = await self.redis.zrevrank(self.key(scope, unit), member)
         return None if rank is None else rank + 1
+
+    async def ranks_and_sizes(self, pupil_id: int, boards: list[tuple[str, int | None]]) -> list[tuple[int | None, int]]:
+        """(1-based rank or None, board size) on each board, in two round trips whatever their number."""
+        member = await self.redis.hget(self.key("members"), pupil_id)
+        if member is None:
+            return [(None, 0)] * len(boards)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for scope, unit in boards:
+                pipe.zrevrank(self.key(scope, unit), member)
+                pipe.zcard(self.key(scope, unit))
+            replies = await pipe.execute()
+        return [(None if rank is None else rank + 1, size) for rank, size in zip(replies[::2], replies[1::2])]
 
     async def around(self, pupil_id: int, scope: str = "pupils", unit: int | None = None, reach: int = 2) -> list[Entry]:
         """The pupil with up to `reach` neighbours above and below."""

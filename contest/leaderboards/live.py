@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from litestar.channels import ChannelsPlugin
 from litestar.response.sse import ServerSentEventMessage
 
-COALESCE_SECONDS = 0.5
+COALESCE_SECONDS = 0.25  # per instance and per stream: at most ~0.5 s of deliberate delay
 KEEPALIVE_SECONDS = 15
 logger = logging.getLogger("hoithi.live")
 

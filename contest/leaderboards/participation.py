@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contest.collation import sort_key
 from contest.contests.models import Contest
 from contest.org.models import District, School
 from contest.play.models import Attempt
@@ -34,7 +35,7 @@ async def by_school(db: AsyncSession, contest: Contest) -> list[Participation]:
     query = (select(School.id, School.name, District.name, func.coalesce(started.c.n, 0), func.coalesce(finished.c.n, 0),
                     School.enrolment)
              .join(District).outerjoin(started, started.c.school_id == School.id)
-             .outerjoin(finished, finished.c.school_id == School.id).order_by(District.name, School.name))
+             .outerjoin(finished, finished.c.school_id == School.id))
     if contest.school_ids:
         query = query.where(School.id.in_(contest.school_ids))
     elif contest.district_ids:
@@ -45,7 +46,8 @@ async def by_school(db: AsyncSession, contest: Contest) -> list[Participation]:
         query = query.where(School.id == contest.school_id)
     else:
         query = query.where(District.province_id == contest.province_id)
-    return [Participation(*row) for row in await db.execute(query)]
+    schools = [Participation(*row) for row in await db.execute(query)]
+    return sorted(schools, key=lambda school: (sort_key(school.district), sort_key(school.name)))
 
 
 def by_district(schools: list[Participation]) -> list[Participation]:
@@ -53,4 +55,5 @@ def by_district(schools: list[Participation]) -> list[Participation]:
     for school in schools:
         started, finished, enrolled = totals.setdefault(school.district, [0, 0, 0])
         totals[school.district] = [started + school.started, finished + school.finished, enrolled + school.enrolled]
-    return [Participation(0, name, name, *values) for name, values in sorted(totals.items())]
+    ordered = sorted(totals.items(), key=lambda item: sort_key(item[0]))
+    return [Participation(0, name, name, *values) for name, values in ordered]

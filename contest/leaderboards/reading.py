@@ -44,6 +44,12 @@ def given_name(full_name: str) -> str:
     return parts[-1] if parts else full_name
 
 
+def public_name(full_name: str, class_name: str, contest: Contest) -> str:
+    """How a pupil appears to the public (boards, projector, API, ceremony): "Mai · 6A" unless the
+    contest's organiser turned on full names."""
+    return full_name if contest.full_names_public else f"{given_name(full_name)} · {class_name}"
+
+
 def board_scope(scope: str) -> str:
     return "pupils" if scope == "overall" else scope
 
@@ -75,8 +81,8 @@ async def rows(db: AsyncSession, boards: RoundBoards, contest: Contest, scope: s
         if e.pupil_id not in people:
             continue  # a pupil deleted since (their data is gone; the board is rebuilt shortly)
         user, class_name, school_name = people[e.pupil_id]
-        name = user.full_name if contest.full_names_public else f"{given_name(user.full_name)} · {class_name}"
-        result.append(Row(e.rank, e.pupil_id, name, school_name, e.points, e.time_ms))
+        result.append(Row(e.rank, e.pupil_id, public_name(user.full_name, class_name, contest), school_name, e.points,
+                          e.time_ms))
     return result, total
 
 
@@ -102,10 +108,7 @@ class Rank:
 
 async def pupil_ranks(boards: RoundBoards, pupil_id: int, class_id: int, school_id: int, district_id: int) -> list[Rank]:
     """A pupil's place in their class, school, district and the whole round, as this board shows it."""
-    ranks = []
-    for label, scope, unit in (("class", "class", class_id), ("school", "school", school_id),
-                               ("district", "district", district_id), ("overall", "pupils", None)):
-        position = await boards.rank_of(pupil_id, scope, unit)
-        if position is not None:
-            ranks.append(Rank(label, position, await boards.size(scope, unit)))
-    return ranks
+    scopes = (("class", "class", class_id), ("school", "school", school_id), ("district", "district", district_id),
+              ("overall", "pupils", None))
+    places = await boards.ranks_and_sizes(pupil_id, [(scope, unit) for _label, scope, unit in scopes])
+    return [Rank(label, rank, size) for (label, _scope, _unit), (rank, size) in zip(scopes, places) if rank is not None]

@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.accounts.models import User
 from contest.contests.models import Contest, Round
-from contest.i18n import gettext as _
+from contest.i18n import gettext as _, ngettext
 from contest.leaderboards.boards import RoundBoards
 from contest.leaderboards.encoding import decode_score, pupil_of
-from contest.leaderboards.reading import given_name
+from contest.leaderboards.reading import public_name
 from contest.org.models import District, School, SchoolClass
 
 CONSIDERED = 30  # pupils near the top of either board take part in the reveal
@@ -58,7 +58,7 @@ async def _top(redis: Redis, key: str) -> dict[int, tuple[float, bytes]]:
 async def _names(db: AsyncSession, contest: Contest, pupil_ids: set[int]) -> dict[int, str]:
     rows = await db.execute(select(User.id, User.full_name, SchoolClass.name).join(SchoolClass, SchoolClass.id == User.class_id)
                             .where(User.id.in_(pupil_ids)))
-    return {i: full if contest.full_names_public else f"{given_name(full)} · {class_name}" for i, full, class_name in rows}
+    return {i: public_name(full, class_name, contest) for i, full, class_name in rows}
 
 
 def _board(state: dict[int, tuple[float, bytes]], names: dict[int, str]) -> tuple[Line, ...]:
@@ -94,8 +94,9 @@ async def plan(db: AsyncSession, redis: Redis, contest: Contest) -> Plan:
 async def _awards(db: AsyncSession, redis: Redis, live: RoundBoards, board: tuple[Line, ...]) -> list[Step]:
     steps = []
     for line in reversed(board[:3]):
-        steps.append(Step(board, citation=_("Place %(rank)d: %(name)s, %(points)d points", rank=line.rank,
-                                            name=line.name, points=line.points)))
+        steps.append(Step(board, citation=ngettext("Place %(rank)d: %(name)s, %(num)d point",
+                                                   "Place %(rank)d: %(name)s, %(num)d points", line.points,
+                                                   rank=line.rank, name=line.name)))
     schools = [int(m) for m in await redis.zrevrange(live.key("schools"), 0, -1)]
     if schools:
         info = {i: (name, district_id, district) for i, name, district_id, district in await db.execute(

@@ -7,16 +7,20 @@ its running totals), so the incremental writes and a full rebuild agree entry by
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contest.contests.models import Contest, Round
+from contest.db import utcnow
 from contest.leaderboards.boards import Place, RoundBoards
 from contest.leaderboards.encoding import Standing, encode_member, encode_score
 from contest.org.models import District, School
@@ -24,51 +28,93 @@ from contest.play.models import Answer, Attempt
 from contest.play.ranks import counted_attempts
 
 CHUNK = 5_000  # members per bulk command in a rebuild
+# Answers received this long before a rebuild began may commit after it read the database: replayed.
+REPLAY_MARGIN = timedelta(seconds=60)
+REBUILD_LOCK_SECONDS = 600
+REBUILD_WAIT_SECONDS = 1.0  # how long the answer that found the boards missing waits for their rebuild
+logger = logging.getLogger("hoithi.leaderboards")
 
 
-def standing_of(attempt: Attempt) -> Standing:
+def standing_of(attempt: Attempt | AttemptRow) -> Standing:
     return Standing(attempt.pupil_id, attempt.score, attempt.time_ms, attempt.finished_at, attempt.started_at)
 
 
-def place_of_attempt(attempt: Attempt) -> Place:
+def place_of_attempt(attempt: Attempt | AttemptRow) -> Place:
     return Place(attempt.class_id, attempt.school_id, attempt.district_id)
 
 
-async def write_after_answer(db: AsyncSession, redis: Redis, attempt: Attempt, round_: Round, contest: Contest) -> None:
-    """Called after an answer is committed: one Redis round trip with the pupil's absolute standing."""
+async def _write_standing(db: AsyncSession, redis: Redis, attempt: Attempt, round_: Round, contest: Contest) -> bool:
+    """One Redis round trip with the pupil's absolute standing; False when the boards were never built."""
     counted = attempt
     if round_.attempts_allowed > 1:
         others = list(await db.scalars(select(Attempt).where(Attempt.round_id == round_.id,
-                                                             Attempt.pupil_id == attempt.pupil_id)))
+                                                             Attempt.pupil_id == attempt.pupil_id)
+                                       .execution_options(populate_existing=True)))
         counted = counted_attempts(others, round_.counting)[attempt.pupil_id]
-    boards = RoundBoards(redis, contest.id, round_.id)
-    if not await boards.write(standing_of(counted), place_of_attempt(counted), contest.unit_ranking.value,
-                              contest.unit_top_n):
-        await rebuild_contest(db, redis, contest.id)  # the answer is committed, so the rebuild includes it
+    return await RoundBoards(redis, contest.id, round_.id).write(
+        standing_of(counted), place_of_attempt(counted), contest.unit_ranking.value, contest.unit_top_n)
+
+
+async def write_after_answer(db: AsyncSession, redis: Redis, attempt: Attempt, round_: Round, contest: Contest) -> None:
+    """After an answer is committed, outside the web (the CLI's simulation): boards that do not exist (or
+    that Redis lost) are rebuilt there and then, which includes this answer."""
+    if not await _write_standing(db, redis, attempt, round_, contest):
+        await rebuild_contest(db, redis, contest.id)
 
 
 class BoardUpdater:
-    """The answer listener: writes the standing, tells screens, and heals boards that missed writes.
+    """The web's answer listener: writes the standing, tells screens, and heals boards that missed writes.
 
-    When Redis is away the answer is still saved (the database is the record); the contest is noted
-    as stale here and rebuilt from the database at its next answer, once Redis is back."""
+    Boards that do not exist (or that Redis lost) are rebuilt by one background task per contest, so
+    the answer that noticed returns at once; the rebuild's replay includes it. When Redis is away the
+    answer is still saved (the database is the record) and the contest is noted as stale, to be
+    rebuilt at its next answer once Redis is back."""
 
-    def __init__(self, redis: Redis, on_change: Callable[[int], None]) -> None:
+    def __init__(self, redis: Redis, sessionmaker: async_sessionmaker[AsyncSession],
+                 on_change: Callable[[int], None]) -> None:
         self.redis = redis
+        self.sessionmaker = sessionmaker
         self.on_change = on_change
         self.stale: set[int] = set()
+        self.rebuilding: dict[int, asyncio.Task] = {}
 
     async def __call__(self, db: AsyncSession, attempt: Attempt, round_: Round, contest: Contest) -> None:
         try:
-            if contest.id in self.stale:
-                await rebuild_contest(db, self.redis, contest.id)
+            if contest.id in self.stale or not await _write_standing(db, self.redis, attempt, round_, contest):
                 self.stale.discard(contest.id)
-            else:
-                await write_after_answer(db, self.redis, attempt, round_, contest)
+                rebuild = self._rebuild_soon(contest.id)
+                # A young contest's boards take milliseconds: this answer then sees them; a big one goes on beside.
+                await asyncio.wait([asyncio.shield(rebuild)], timeout=REBUILD_WAIT_SECONDS)
         except RedisError:
             self.stale.add(contest.id)
             raise
         self.on_change(contest.id)
+
+    def _rebuild_soon(self, contest_id: int) -> asyncio.Task:
+        if contest_id not in self.rebuilding:
+            self.rebuilding[contest_id] = asyncio.create_task(self._rebuild(contest_id))
+        return self.rebuilding[contest_id]
+
+    async def _rebuild(self, contest_id: int) -> None:
+        try:
+            async with self.sessionmaker() as db:
+                await rebuild_contest(db, self.redis, contest_id, wait=False)
+        except Exception:
+            logger.exception("rebuilding the boards of contest %s failed; the next answer tries again", contest_id)
+            self.stale.add(contest_id)
+        finally:
+            del self.rebuilding[contest_id]
+        self.on_change(contest_id)
+
+    async def settle(self) -> None:
+        """Wait for the rebuilds under way."""
+        await asyncio.gather(*self.rebuilding.values(), return_exceptions=True)
+
+    async def stop(self) -> None:
+        """At shutdown: a rebuild cut short leaves the old boards in place, and its lock expires."""
+        for task in self.rebuilding.values():
+            task.cancel()
+        await self.settle()
 
 
 async def _enrolment(db: AsyncSession) -> dict[str, int]:
@@ -77,39 +123,51 @@ async def _enrolment(db: AsyncSession) -> dict[str, int]:
     return {f"school:{i}": n for i, n in schools} | {f"district:{i}": int(n or 0) for i, n in districts}
 
 
-async def _attempts_until(db: AsyncSession, round_id: int, cutoff: datetime | None) -> list[Attempt]:
+@dataclass(frozen=True)
+class AttemptRow:
+    """The columns of an attempt that its standing needs: a rebuild reads them without the ORM's cost."""
+
+    pupil_id: int
+    number: int
+    score: int
+    time_ms: int
+    finished_at: datetime | None
+    started_at: datetime
+    class_id: int
+    school_id: int
+    district_id: int
+    id: int
+
+
+async def _attempts_until(db: AsyncSession, round_id: int, cutoff: datetime | None) -> list[AttemptRow]:
     """The round's attempts as they stood at `cutoff` (now, when None): totals from the answers before it."""
-    attempts = list(await db.scalars(select(Attempt).where(Attempt.round_id == round_id)))
+    columns = [getattr(Attempt, field.name) for field in fields(AttemptRow)]
+    attempts = [AttemptRow(*row) for row in await db.execute(select(*columns).where(Attempt.round_id == round_id))]
     if cutoff is None:
         return attempts
     totals = {attempt_id: (int(points or 0), int(time_ms or 0)) for attempt_id, points, time_ms in await db.execute(
         select(Answer.attempt_id, func.sum(Answer.points), func.sum(Answer.response_ms))
         .join(Attempt, Attempt.id == Answer.attempt_id)
         .where(Attempt.round_id == round_id, Answer.received_at <= cutoff).group_by(Answer.attempt_id))}
-    before = []
-    for attempt in attempts:
-        if attempt.started_at > cutoff:
-            continue
-        points, time_ms = totals.get(attempt.id, (0, 0))
-        db.expunge(attempt)  # a snapshot for the frozen board only; never written back
-        attempt.score, attempt.time_ms = points, time_ms
-        if attempt.finished_at and attempt.finished_at > cutoff:
-            attempt.finished_at = None
-        before.append(attempt)
-    return before
+    return [replace(attempt, score=totals.get(attempt.id, (0, 0))[0], time_ms=totals.get(attempt.id, (0, 0))[1],
+                    finished_at=attempt.finished_at if attempt.finished_at and attempt.finished_at <= cutoff else None)
+            for attempt in attempts if attempt.started_at <= cutoff]
 
 
 async def rebuild_round(db: AsyncSession, redis: Redis, contest: Contest, round_: Round, *,
                         cutoff: datetime | None = None) -> int:
-    """Recompute every board of a round from the database (the frozen copy when `cutoff` is given)."""
-    boards = RoundBoards(redis, contest.id, round_.id, frozen=cutoff is not None)
-    old = [key async for key in redis.scan_iter(match=f"{boards.prefix}:*", count=1000)]
-    if cutoff is None:
-        old = [key for key in old if b":frozen" not in key]
-    for start in range(0, len(old), CHUNK):
-        await redis.delete(*old[start:start + CHUNK])
-    enrolment = await _enrolment(db)
-    await redis.hset(boards.enrolment, mapping=enrolment or {"none": 0})  # its existence says "built"
+    """Recompute every board of a round from the database (the frozen copy when `cutoff` is given).
+
+    The boards are built aside and swapped in at once. Answers that arrive meanwhile are written to
+    the old boards, so afterwards the standings of every pupil who answered since the rebuild began
+    are written again (standings are absolute: writing one twice is harmless)."""
+    live = RoundBoards(redis, contest.id, round_.id, frozen=cutoff is not None)
+    staged = RoundBoards(redis, contest.id, round_.id, frozen=cutoff is not None, staging=True)
+    leftovers = await staged.keys()  # from a rebuild that died half-way
+    for start in range(0, len(leftovers), CHUNK):
+        await redis.delete(*leftovers[start:start + CHUNK])
+    began = utcnow()
+    await redis.hset(live.enrolment, mapping=await _enrolment(db) or {"none": 0})  # its existence says "built"
 
     counted = counted_attempts(await _attempts_until(db, round_.id, cutoff), round_.counting)
     sets: dict[str, dict[str, int]] = defaultdict(dict)
@@ -118,8 +176,8 @@ async def rebuild_round(db: AsyncSession, redis: Redis, contest: Contest, round_
         place = place_of_attempt(attempt)
         member = encode_member(standing_of(attempt))
         score = encode_score(attempt.score, attempt.time_ms)
-        for key in (boards.key("pupils"), boards.key("district", place.district_id),
-                    boards.key("school", place.school_id), boards.key("class", place.class_id)):
+        for key in (staged.key("pupils"), staged.key("district", place.district_id),
+                    staged.key("school", place.school_id), staged.key("class", place.class_id)):
             sets[key][member] = score
         members[attempt.pupil_id], points[attempt.pupil_id] = member, attempt.score
     async with redis.pipeline(transaction=False) as pipe:
@@ -127,31 +185,49 @@ async def rebuild_round(db: AsyncSession, redis: Redis, contest: Contest, round_
             items = list(entries.items())
             for start in range(0, len(items), CHUNK):
                 pipe.zadd(key, dict(items[start:start + CHUNK]))
-        for mapping_key, mapping in ((boards.key("members"), members), (boards.key("points"), points)):
+        for mapping_key, mapping in ((staged.key("members"), members), (staged.key("points"), points)):
             items = list(mapping.items())
             for start in range(0, len(items), CHUNK):
                 pipe.hset(mapping_key, mapping=dict(items[start:start + CHUNK]))
         await pipe.execute()
-    rule, top_n = contest.unit_ranking.value, contest.unit_top_n
-    for kind, unit_ids in (("school", {a.school_id for a in counted.values()}),
-                           ("district", {a.district_id for a in counted.values()})):
-        for unit_id in sorted(unit_ids):
-            await boards.recompute_unit(kind, unit_id, rule, top_n)
+    await staged.recompute_units({a.school_id for a in counted.values()}, {a.district_id for a in counted.values()},
+                                 contest.unit_ranking.value, contest.unit_top_n)
+    await live.swap_in(staged)
+    if cutoff is None:
+        await _replay_since(db, redis, contest, round_, began - REPLAY_MARGIN)
     return len(counted)
 
 
-async def rebuild_contest(db: AsyncSession, redis: Redis, contest_id: int) -> int:
-    """`hoithi leaderboard rebuild`: every round of a contest, live boards (and the frozen ones if frozen)."""
+async def _replay_since(db: AsyncSession, redis: Redis, contest: Contest, round_: Round, since: datetime) -> None:
+    answered = select(Answer.attempt_id).where(Answer.received_at >= since)
+    recent = await db.scalars(select(Attempt).where(Attempt.round_id == round_.id,
+                                                    Attempt.id.in_(answered) | (Attempt.started_at >= since))
+                              .execution_options(populate_existing=True))
+    for attempt in recent:
+        await _write_standing(db, redis, attempt, round_, contest)
+
+
+async def rebuild_contest(db: AsyncSession, redis: Redis, contest_id: int, *, wait: bool = True) -> int | None:
+    """`hoithi leaderboard rebuild`: every round of a contest, live boards (and the frozen ones if frozen).
+
+    One rebuild of a contest at a time across all processes; with wait=False, None when one is running."""
     contest = await db.get(Contest, contest_id)
     if contest is None:
         raise LookupError(f"no contest {contest_id}")
-    rounds = list(await db.scalars(select(Round).where(Round.contest_id == contest.id)))
-    total = 0
-    for round_ in rounds:
-        total += await rebuild_round(db, redis, contest, round_)
-        if contest.frozen_at is not None:
-            await rebuild_round(db, redis, contest, round_, cutoff=contest.frozen_at)
-    return total
+    lock = redis.lock(RoundBoards(redis, contest.id, 0).rebuild_lock, timeout=REBUILD_LOCK_SECONDS, blocking=wait,
+                      blocking_timeout=REBUILD_LOCK_SECONDS)
+    if not await lock.acquire():
+        return None
+    try:
+        rounds = list(await db.scalars(select(Round).where(Round.contest_id == contest.id)))
+        total = 0
+        for round_ in rounds:
+            total += await rebuild_round(db, redis, contest, round_)
+            if contest.frozen_at is not None:
+                await rebuild_round(db, redis, contest, round_, cutoff=contest.frozen_at)
+        return total
+    finally:
+        await lock.release()
 
 
 async def rebuild_missing_boards(app) -> None:

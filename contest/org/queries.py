@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.accounts.models import Role, User
-from contest.collation import sort_key
+from contest.collation import name_key, sort_key
 from contest.org.models import District, School, SchoolClass
 
 
@@ -45,9 +45,8 @@ async def district_counts(db: AsyncSession, district_ids: list[int]) -> list[Uni
         .outerjoin(classes, classes.c.district_id == District.id)
         .outerjoin(pupils, pupils.c.district_id == District.id)
         .where(District.id.in_(district_ids))
-        .order_by(District.name)
     )
-    return [UnitCounts(*row) for row in rows]
+    return sorted((UnitCounts(*row) for row in rows), key=lambda unit: sort_key(unit.name))
 
 
 async def school_counts(db: AsyncSession, school_ids: list[int]) -> list[UnitCounts]:
@@ -58,9 +57,8 @@ async def school_counts(db: AsyncSession, school_ids: list[int]) -> list[UnitCou
         .outerjoin(classes, classes.c.school_id == School.id)
         .outerjoin(pupils, pupils.c.unit_id == School.id)
         .where(School.id.in_(school_ids))
-        .order_by(School.name)
     )
-    return [UnitCounts(*row) for row in rows]
+    return sorted((UnitCounts(*row) for row in rows), key=lambda unit: sort_key(unit.name))
 
 
 async def class_counts(db: AsyncSession, school_id: int) -> list[tuple[SchoolClass, int]]:
@@ -76,10 +74,4 @@ async def class_counts(db: AsyncSession, school_id: int) -> list[tuple[SchoolCla
 
 async def pupils_of_class(db: AsyncSession, class_id: int) -> list[User]:
     pupils = await db.scalars(select(User).where(User.class_id == class_id, User.role == Role.PUPIL))
-    return sorted(pupils, key=lambda pupil: vietnamese_name_key(pupil.full_name))
-
-
-def vietnamese_name_key(full_name: str) -> tuple:
-    """Vietnamese order: by given name (the last word), then the whole name, with diacritics collated."""
-    parts = full_name.split()
-    return (sort_key(parts[-1] if parts else ""), sort_key(full_name))
+    return sorted(pupils, key=lambda pupil: name_key(pupil.full_name))

@@ -18,6 +18,7 @@ from contest.db import DB, utcnow
 from contest.accounts.cards import issue_cards
 from contest.accounts.identity import requires_login, requires_organiser, requires_staff
 from contest.accounts.models import Role, User
+from contest.collation import name_key
 from contest.errors import Refused
 from contest.i18n import current_locale, gettext as _
 from contest.importing import ImportFailed
@@ -80,7 +81,7 @@ async def print_cards(request: Request, db: DB, class_id: FromPath[int]) -> Resp
     query = select(User).where(User.class_id == class_id, User.role == Role.PUPIL)
     if chosen:
         query = query.where(User.id.in_(chosen))
-    pupils = sorted(await db.scalars(query), key=lambda p: queries.vietnamese_name_key(p.full_name))
+    pupils = sorted(await db.scalars(query), key=lambda p: name_key(p.full_name))
     if not pupils:
         raise Refused(detail=_("This class has no pupils to print cards for."))
     cards = await issue_cards(db, pupils)

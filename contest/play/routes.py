@@ -92,10 +92,14 @@ async def play(request: Request, db: DB, token: FromPath[str]) -> Response:
     attempt, round_, contest = await _attempt_of(db, request, token)
     current = await current_question(db, attempt, round_)
     if current is None:
-        if is_fragment_request(request):  # htmx follows a redirect into the target: send the browser instead
-            return Response("", headers={"HX-Redirect": f"/play/{token}/result"})
-        return Redirect(path=f"/play/{token}/result")
+        return _to_result(request, token)
     return render(request, "play/turn.html", _turn_context(attempt, round_, contest, current), fragment="play/_turn.html")
+
+
+def _to_result(request: Request, token: str) -> Response:
+    if is_fragment_request(request):  # htmx follows a redirect into the target: send the browser instead
+        return Response("", status_code=200, headers={"HX-Redirect": f"/play/{token}/result"})
+    return Redirect(path=f"/play/{token}/result")
 
 
 @post("/play/{token:str}", guards=[requires_pupil])
@@ -105,15 +109,15 @@ async def answer(request: Request, db: DB, token: FromPath[str]) -> Response:
     values = {key: [v for v in form.getall(key) if isinstance(v, str)] for key in form.keys()}
     client_ms = form.get("client_ms", "")
     outcome = await submit_answer(db, attempt, round_, form.get("q", ""), values,
-                                  int(client_ms) if str(client_ms).isdigit() else None)
+                                  int(client_ms) if str(client_ms).isdigit() else None,
+                                  start_next=not explanations_visible(round_, contest, attempt, utcnow()))
     if outcome.accepted and not outcome.repeated:
         await notify_listeners(request.app.state.answer_listeners, db, attempt, round_, contest)
     show_feedback = outcome.accepted and explanations_visible(round_, contest, attempt, utcnow())
     if outcome.accepted and not show_feedback:
         current = await current_question(db, attempt, round_)
         if current is None:
-            return Redirect(path=f"/play/{token}/result") if not is_fragment_request(request) else \
-                Response("", headers={"HX-Redirect": f"/play/{token}/result"})
+            return _to_result(request, token)
         return render(request, "play/turn.html", _turn_context(attempt, round_, contest, current, outcome),
                       fragment="play/_turn.html")
     return render(request, "play/turn.html", _turn_context(attempt, round_, contest, None, outcome),

@@ -15,10 +15,12 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from contest.accounts.identity import CurrentUser
 from contest.contests.eligibility import place_of, round_refusal
@@ -119,8 +121,21 @@ class Current:
     deadline: datetime  # the earlier of the question's and the attempt's
 
 
+# Per database (engine): version id → content, for frozen versions only. Those never change, so every
+# worker may keep them; keyed by engine because ids mean nothing across databases (tests empty theirs).
+_frozen_content: WeakKeyDictionary[Engine, dict[int, dict]] = WeakKeyDictionary()
+MAX_KEPT_VERSIONS = 20_000
+
+
 async def _load(db: AsyncSession, attempt_question: AttemptQuestion) -> QuestionData:
-    return from_content((await db.get(QuestionVersion, attempt_question.version_id)).content)
+    kept = _frozen_content.setdefault(db.bind.sync_engine, {})
+    content = kept.get(attempt_question.version_id)
+    if content is None:
+        version = await db.get(QuestionVersion, attempt_question.version_id)
+        content = version.content
+        if version.frozen and len(kept) < MAX_KEPT_VERSIONS:
+            kept[version.id] = content
+    return from_content(content)
 
 
 async def finish(db: AsyncSession, attempt: Attempt, at: datetime) -> None:
@@ -143,13 +158,12 @@ async def current_question(db: AsyncSession, attempt: Attempt, round_: Round, no
         question = await db.scalar(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
                                                                  AttemptQuestion.position == attempt.position))
         if question.shown_at is None:
-            question.shown_at = now
-            if round_.seconds_per_question:
-                question.deadline = min(now + timedelta(seconds=round_.seconds_per_question), attempt.deadline)
+            question.shown_at, question.deadline = now, _question_deadline(attempt, round_, now)
             await db.commit()
         deadline = question.deadline or attempt.deadline
         if now > deadline + GRACE:
-            await _record(db, attempt, round_, question, Response(), now, client_ms=None, timed_out=True)
+            await _record(db, attempt, round_, question, await _load(db, question), Response(), now, client_ms=None,
+                          timed_out=True)
             continue
         data = await _load(db, question)
         view = kind_of(data).play_view(data, question.option_order, question.option_tokens)
@@ -168,10 +182,22 @@ class Outcome:
     repeated: bool = False
 
 
-async def _record(db: AsyncSession, attempt: Attempt, round_: Round, question: AttemptQuestion, response: Response,
-                  now: datetime, *, client_ms: int | None, timed_out: bool = False) -> Answer | None:
-    """The one transaction of an answer. None when it lost a race (already answered, attempt moved on)."""
-    data = await _load(db, question)
+def _question_deadline(attempt: Attempt, round_: Round, shown_at: datetime) -> datetime | None:
+    if not round_.seconds_per_question:
+        return None  # the round's clock only
+    return min(shown_at + timedelta(seconds=round_.seconds_per_question), attempt.deadline)
+
+
+ATTEMPT_PROGRESS = (Attempt.position, Attempt.score, Attempt.correct_count, Attempt.answered_count, Attempt.time_ms,
+                    Attempt.streak, Attempt.finished_at)
+
+
+async def _record(db: AsyncSession, attempt: Attempt, round_: Round, question: AttemptQuestion, data: QuestionData,
+                  response: Response, now: datetime, *, client_ms: int | None, timed_out: bool = False,
+                  start_next: bool = False) -> Answer | None:
+    """The one transaction of an answer. None when it lost a race (already answered, attempt moved on).
+
+    start_next: the next question is shown straight away, so its clock starts in this same transaction."""
     credit = 0.0 if response.is_empty() else kind_of(data).credit(data, response)
     response_ms = max(0, int(((question.deadline or now) if timed_out else now).timestamp() * 1000
                              - question.shown_at.timestamp() * 1000))
@@ -191,21 +217,32 @@ async def _record(db: AsyncSession, attempt: Attempt, round_: Round, question: A
                     correct_count=Attempt.correct_count + (1 if credit >= 1 else 0),
                     answered_count=Attempt.answered_count + (0 if timed_out else 1),
                     time_ms=Attempt.time_ms + response_ms, streak=streak, finished_at=now if last else None)
+            .returning(*ATTEMPT_PROGRESS)
             .execution_options(synchronize_session=False)
         )
+        progress = moved.one_or_none()
     except IntegrityError:
-        moved = None
-    if moved is None or moved.rowcount != 1:  # lost a race: someone else answered or the attempt moved on
+        progress = None
+    if progress is None:  # lost a race: someone else answered or the attempt moved on
         await db.rollback()
         await db.refresh(attempt)
         return None
+    if start_next and not last:
+        await db.execute(update(AttemptQuestion)
+                         .where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == question.position + 1,
+                                AttemptQuestion.shown_at.is_(None))
+                         .values(shown_at=now, deadline=_question_deadline(attempt, round_, now))
+                         .execution_options(synchronize_session=False))
     await db.commit()
-    await db.refresh(attempt)
+    for column, value in zip(ATTEMPT_PROGRESS, progress):  # the row as committed, without reading it again
+        set_committed_value(attempt, column.key, value)
     return answer
 
 
 async def submit_answer(db: AsyncSession, attempt: Attempt, round_: Round, question_token: str,
-                        form: dict[str, list[str]], client_ms: int | None, now: datetime | None = None) -> Outcome:
+                        form: dict[str, list[str]], client_ms: int | None, now: datetime | None = None, *,
+                        start_next: bool = False) -> Outcome:
+    """start_next: the pupil sees the next question right after this answer (no feedback in between)."""
     now = now or utcnow()
     question = await db.scalar(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
                                                              AttemptQuestion.token == question_token))
@@ -224,7 +261,8 @@ async def submit_answer(db: AsyncSession, attempt: Attempt, round_: Round, quest
     token_to_index = dict(zip(question.option_tokens, question.option_order))
     data = await _load(db, question)
     response = kind_of(data).read_response(form, token_to_index)
-    answer = await _record(db, attempt, round_, question, response, now, client_ms=client_ms)
+    answer = await _record(db, attempt, round_, question, data, response, now, client_ms=client_ms,
+                           start_next=start_next)
     if answer is None:
         earlier = await db.scalar(select(Answer).where(Answer.attempt_question_id == question.id))
         if earlier is not None:
