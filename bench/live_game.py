@@ -33,14 +33,14 @@ import os
 import random
 import re
 import subprocess
-import time
 
 from sqlalchemy import text
 
 from bench import dataset as data_set
 from bench.loadgen import CSRF_FIELD, Game, Http, Pupil, Recorder, answer_form, expect, login, now, sleep_until
 from bench.profiling import CpuWatch, pids_named, summarise
-from bench.run import BIN, ROOT, BenchRedis, Config, Server, env_number, fmt_ms, log, pick_pupils, reset_embedded
+from bench.run import (BIN, ROOT, BenchRedis, Config, Server, env_number, fmt_ms, log, pick_pupils, reset_embedded,
+                       run_and_report)
 from contest.db import create_engine
 
 CHOICE = re.compile(r'<button type="submit" name="choice" value="([^"]+)"')
@@ -153,7 +153,7 @@ async def play_question(http: Http, recorder: Recorder, config: LiveConfig, pin:
         planned = max(now(), started + 1 + rng.random() * config.answer_window)
         await http.call(recorder, f"answer {position}", "POST", f"/g/{pin}/answer", planned=planned, cookies=phone.cookies,
                         headers={"HX-Request": "true", "X-CSRFToken": phone.csrf}, data=form,
-                        check=expect(200, "Answer received"))
+                        check=expect(200, 'class="status-line answered"'))
 
     await asyncio.gather(*(phone_turn(phone) for phone in phones))
 
@@ -314,20 +314,7 @@ async def main_async(config: LiveConfig) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description="One live game with thousands of simulated phones.")
     parser.add_argument("--profile", choices=("postgres", "embedded"), default="embedded")
-    config = LiveConfig(parser.parse_args().profile)
-    started = time.perf_counter()
-    try:
-        import uvloop
-
-        results = uvloop.run(main_async(config))
-    except ImportError:
-        results = asyncio.run(main_async(config))
-    results["seconds"] = round(time.perf_counter() - started, 1)
-    (config.out / "results.json").write_text(json.dumps(results, indent=2, default=str, ensure_ascii=False))
-    rendered = table(config, results)
-    (config.out / "table.md").write_text(rendered + "\n")
-    print()
-    print(rendered)
+    run_and_report(LiveConfig(parser.parse_args().profile), main_async, table)
 
 
 if __name__ == "__main__":

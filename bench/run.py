@@ -802,24 +802,29 @@ async def main_async(config: Config) -> dict:
     return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="Hoithi's benchmark: prints one table (docs/performance.md).")
-    parser.add_argument("--profile", choices=("postgres", "embedded"), default="postgres")
-    args = parser.parse_args()
-    config = Config(args.profile)
+def run_and_report(config, measure, render) -> dict:
+    """Run a benchmark (on uvloop when there is one), keep its results and table in config.out, print the table."""
     started = time.perf_counter()
     try:
         import uvloop
 
-        results = uvloop.run(main_async(config))
+        results = uvloop.run(measure(config))
     except ImportError:
-        results = asyncio.run(main_async(config))
+        results = asyncio.run(measure(config))
     results["seconds"] = round(time.perf_counter() - started, 1)
     (config.out / "results.json").write_text(json.dumps(results, indent=2, default=str, ensure_ascii=False))
-    rendered = table(config, results)
+    rendered = render(config, results)
     (config.out / "table.md").write_text(rendered + "\n")
     print()
     print(rendered)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Hoithi's benchmark: prints one table (docs/performance.md).")
+    parser.add_argument("--profile", choices=("postgres", "embedded"), default="postgres")
+    config = Config(parser.parse_args().profile)
+    results = run_and_report(config, main_async, table)
     print(f"\n(total {results['seconds']:.0f} s; details in {config.out.relative_to(ROOT)}/results.json, server log, py-spy samples)")
 
 

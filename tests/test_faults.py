@@ -26,7 +26,7 @@ from contest.app import create_app
 from contest.db import create_engine, create_sessionmaker
 from contest.leaderboards.boards import RoundBoards
 from contest.leaderboards import standings
-from contest.leaderboards.standings import BoardUpdater, rebuild_contest
+from contest.leaderboards.standings import BoardUpdater
 from contest.play.models import Answer, Attempt
 from contest.play.service import start_attempt
 from contest.settings import Settings

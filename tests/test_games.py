@@ -9,6 +9,7 @@ import re
 from contextlib import AsyncExitStack
 from datetime import datetime, timedelta, timezone
 
+import openpyxl
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
@@ -93,6 +94,16 @@ def score_on(page: str) -> int:
     return int(re.search(r'class="score">([\d.,]+) points', page).group(1).replace(",", "").replace(".", ""))
 
 
+async def guest_on_question_one(client, db, redis, instances, nickname: str):
+    """A hosted game, one guest phone joined, the first question on screen: (game, PIN, phone, (right, wrong))."""
+    game_id = await host_game(client)
+    pin = await pin_of(db, game_id)
+    phone = await instances()
+    await join_as(phone, pin, nickname)
+    await advance(client, game_id)
+    return game_id, pin, phone, await tokens(redis, game_id, 0)
+
+
 async def test_a_game_is_hosted_joined_played_and_scored(client, db, redis, world: World, bank, instances):
     game_id = await host_game(client)
     pin = await pin_of(db, game_id)
@@ -140,12 +151,7 @@ async def test_scoring_uses_the_contest_rules_with_streaks(client, db, redis, wo
 
 
 async def test_an_answer_after_the_deadline_and_grace_is_refused(client, db, redis, world: World, bank, instances):
-    game_id = await host_game(client)
-    pin = await pin_of(db, game_id)
-    phone = await instances()
-    await join_as(phone, pin, "Dũng")
-    await advance(client, game_id)
-    right, _wrong = await tokens(redis, game_id, 0)
+    game_id, pin, phone, (right, _wrong) = await guest_on_question_one(client, db, redis, instances, "Dũng")
     now_ms = (await redis.time())[0] * 1000
     await redis.hset(key(game_id, "meta"), "deadline_ms", now_ms - GRACE_MS - 1000)
     late = await answer_with(phone, pin, 0, right)
@@ -155,12 +161,7 @@ async def test_an_answer_after_the_deadline_and_grace_is_refused(client, db, red
 
 
 async def test_a_double_answer_counts_once(client, db, redis, world: World, bank, instances):
-    game_id = await host_game(client)
-    pin = await pin_of(db, game_id)
-    phone = await instances()
-    await join_as(phone, pin, "Em")
-    await advance(client, game_id)
-    right, wrong = await tokens(redis, game_id, 0)
+    game_id, pin, phone, (right, wrong) = await guest_on_question_one(client, db, redis, instances, "Em")
     await answer_with(phone, pin, 0, wrong)
     again = await answer_with(phone, pin, 0, right)
     assert "Your first answer stands" in again.text
@@ -173,12 +174,7 @@ async def test_a_double_answer_counts_once(client, db, redis, world: World, bank
 
 
 async def test_two_instances_closing_at_once_score_once(client, db, redis, world: World, bank, instances):
-    game_id = await host_game(client)
-    pin = await pin_of(db, game_id)
-    phone = await instances()
-    await join_as(phone, pin, "Giang")
-    await advance(client, game_id)
-    right, _wrong = await tokens(redis, game_id, 0)
+    game_id, pin, phone, (right, _wrong) = await guest_on_question_one(client, db, redis, instances, "Giang")
     await answer_with(phone, pin, 0, right)
     now_ms = (await redis.time())[0] * 1000
     await redis.hset(key(game_id, "meta"), "deadline_ms", now_ms - GRACE_MS - 1000)
@@ -275,18 +271,17 @@ async def test_results_are_stored_and_exported(client, db, redis, world: World, 
     assert "The game is over" in (await guest.get(f"/g/{pin}/play")).text
     page = await client.get(f"/manage/games/{game_id}/results")
     assert name in page.text and school in page.text
+    assert f'href="/manage/games/{game_id}/results.xlsx"' in (await client.get("/reports")).text  # with the contests
     exported = await client.get(f"/manage/games/{game_id}/results.csv")
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
-    assert [(r["rank"], r["nickname"], r["score"]) for r in rows] == [("1", name, "1000"), ("2", "Minh", "0")]
+    assert [(r["Rank"], r["Nickname"], r["Score"]) for r in rows] == [("1", name, "1000"), ("2", "Minh", "0")]
+    workbook = openpyxl.load_workbook(io.BytesIO((await client.get(f"/manage/games/{game_id}/results.xlsx")).content))
+    sheet = workbook.worksheets[0]
+    assert [[cell.value for cell in row][:3] for row in sheet.iter_rows(min_row=2)] == [[1, name, "yes"], [2, "Minh", "no"]]
 
 
 async def test_pause_stops_the_clock_and_skip_drops_the_question(client, db, redis, world: World, bank, instances):
-    game_id = await host_game(client)
-    pin = await pin_of(db, game_id)
-    phone = await instances()
-    await join_as(phone, pin, "Nga")
-    await advance(client, game_id)
-    right, _wrong = await tokens(redis, game_id, 0)
+    game_id, pin, phone, (right, _wrong) = await guest_on_question_one(client, db, redis, instances, "Nga")
     assert (await post_form(client, f"/manage/games/{game_id}/pause")).status_code == 303
     paused = await answer_with(phone, pin, 0, right)
     assert paused.status_code == 409 and "paused" in paused.text

@@ -123,7 +123,7 @@ async def test_a_teacher_cannot_import_the_tree(client: AsyncTestClient, world: 
 
 async def test_a_district_organiser_imports_only_their_district(client: AsyncTestClient, world: World, db: AsyncSession):
     await login(client, "district1")
-    other = HEADER + f"P1,Tỉnh Thử Nghiệm,D2,Huyện Số 2,S9,Trường Chín,10,6A,6,10\n"
+    other = HEADER + "P1,Tỉnh Thử Nghiệm,D2,Huyện Số 2,S9,Trường Chín,10,6A,6,10\n"
     response = await post_form(client, "/import", {"kind": "org"}, files={"file": ("t.csv", other.encode(), "text/csv")})
     assert response.status_code == 400 and "outside your district" in response.text
     assert await db.scalar(select(School).where(School.code == "S9")) is None

@@ -14,14 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.accounts.models import Role, User
-from contest.contests.models import Contest, Round, UnitRanking, Visibility
+from contest.contests.models import UnitRanking, Visibility
 from contest.db import create_sessionmaker
 from contest.leaderboards.boards import Place, RoundBoards
 from contest.leaderboards.encoding import MAX_POINTS, MAX_TIME_MS, Standing, decode_score, encode_member, encode_score
 from contest.leaderboards.reveal import plan
 from contest.leaderboards import standings
 from contest.leaderboards.standings import rebuild_contest, rebuild_round, write_after_answer
-from contest.org.models import SchoolClass
 from contest.play.models import Attempt
 from contest.play.scoring import ranking_key
 from contest.simulate import simulate

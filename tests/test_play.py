@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contest.contests.models import Counting, Explanations, Round, Selection
+from contest.contests.models import Explanations, Round, Selection
 from contest.play.draw import Candidate, pick
 from contest.play.models import Answer, Attempt, AttemptQuestion
 from contest.play.scoring import Rule, base_points, points, ranking_key, streak_points

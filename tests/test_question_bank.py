@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession

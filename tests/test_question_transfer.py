@@ -13,7 +13,6 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from questions.formats import FORMATS
 from questions.importer import export_questions, import_questions
 from questions.models import Question, QuestionVersion, Status
 from questions.starter import load_starter

@@ -242,6 +242,7 @@ ROUTES += [
     Route("POST", "/manage/games/{game}/end", STAFF, ok=303),
     Route("GET", "/manage/games/{game}/results", STAFF),
     Route("GET", "/manage/games/{game}/results.csv", STAFF),
+    Route("GET", "/manage/games/{game}/results.xlsx", STAFF),
 ]
 PUBLIC_PATHS |= {"/g"}
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contest.accounts.identity import CurrentUser
 from contest.accounts.models import Role
-from contest.games.models import LiveGame
+from contest.games.models import GameStatus, LiveGame
 from contest.org.models import District, School
 from contest.org.scope import districts_query, schools_query
 
@@ -25,6 +25,15 @@ def managed_games_clause(user: CurrentUser):
         if user.district_id is None:
             clauses.append(LiveGame.province_id == user.province_id)
     return or_(*clauses)
+
+
+async def managed_games(db: AsyncSession, user: CurrentUser, *, ended_only: bool = False,
+                        limit: int = 100) -> list[LiveGame]:
+    """The games this user may drive or read, newest first (ended ones only: for the reports)."""
+    query = select(LiveGame).where(managed_games_clause(user))
+    if ended_only:
+        query = query.where(LiveGame.status == GameStatus.ENDED)
+    return list(await db.scalars(query.order_by(LiveGame.created_at.desc()).limit(limit)))
 
 
 async def managed_game(db: AsyncSession, user: CurrentUser, game_id: int) -> LiveGame:

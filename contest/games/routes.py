@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import io
 import json
 
 import segno
@@ -13,7 +10,6 @@ from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent
-from litestar.response.sse import ServerSentEventMessage
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -23,9 +19,10 @@ from contest.contests.eligibility import place_of, staff_contests_clause
 from contest.contests.models import Contest, Round
 from contest.db import DB
 from contest.errors import Refused
+from contest.events import change_events, event_stream
 from contest.games import questions as game_questions
 from contest.games import views
-from contest.games.access import managed_game, managed_games_clause
+from contest.games.access import managed_game, managed_games
 from contest.games.models import GameAnswer, GamePlayer, LiveGame
 from contest.games.service import Games, NewGame, answer, create_game, join
 from contest.games.state import (BOARD, CLOSING, GRACE_MS, LOBBY, PODIUM, QUESTION, REVEAL, GameStore, Snapshot,
@@ -33,11 +30,11 @@ from contest.games.state import (BOARD, CLOSING, GRACE_MS, LOBBY, PODIUM, QUESTI
 from contest.i18n import current_locale
 from contest.i18n import gettext as _
 from contest.org.models import District, School
+from contest.reports import exports
 from contest.play.scoring import RULES, Rule
 from contest.web import is_fragment_request, render
 from questions.kinds import kind_of
 
-KEEPALIVE_SECONDS = 15
 COOKIE_DAYS = 2
 SHAPES = ("▲", "◆", "●", "■", "★", "⬟")  # with a colour each (static/css/game.css), and always the text
 
@@ -68,9 +65,7 @@ async def _managed_rounds(db: DB, request: Request) -> list[tuple[Round, Contest
 
 @get("/manage/games", guards=[requires_staff])
 async def game_list(request: Request, db: DB) -> Response:
-    games = list(await db.scalars(select(LiveGame).where(managed_games_clause(request.user))
-                                  .order_by(LiveGame.created_at.desc()).limit(100)))
-    return render(request, "games/list.html", {"games": games, "rounds": await _managed_rounds(db, request),
+    return render(request, "games/list.html", {"games": await managed_games(db, request.user), "rounds": await _managed_rounds(db, request),
                                               "rules": RULES, "locale": current_locale.get()})
 
 
@@ -203,18 +198,28 @@ async def results(request: Request, db: DB, game_id: FromPath[int]) -> Response:
                                                  "questions": questions, "locale": current_locale.get()})
 
 
-@get("/manage/games/{game_id:int}/results.csv", guards=[requires_staff])
-async def results_csv(request: Request, db: DB, game_id: FromPath[int]) -> Response:
+def _result_columns() -> list[exports.Column]:
+    return [
+        exports.Column(_("Rank"), lambda r: r["rank"], 7),
+        exports.Column(_("Nickname"), lambda r: r["player"].nickname, 28),
+        exports.Column(_("Pupil"), lambda r: _("yes") if r["player"].user_id else _("no"), 8),
+        exports.Column(_("School"), lambda r: r["school"], 30),
+        exports.Column(_("District"), lambda r: r["district"], 22),
+        exports.Column(_("Score"), lambda r: r["player"].score, 9),
+        exports.Column(_("Right answers"), lambda r: r["player"].correct_count, 10),
+        exports.Column(_("Time (s)"), lambda r: round(r["player"].time_ms / 1000, 1), 9),
+    ]
+
+
+@get(["/manage/games/{game_id:int}/results.csv", "/manage/games/{game_id:int}/results.xlsx"], guards=[requires_staff])
+async def results_file(request: Request, db: DB, game_id: FromPath[int]) -> Response:
+    """The players' results as the contests' exports make them (formula-safe cells, headers in the reader's language)."""
     game = await managed_game(db, request.user, game_id)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["rank", "nickname", "pupil", "school", "district", "score", "correct", "time_ms"])
-    for row in await _results(db, game):
-        player = row["player"]
-        writer.writerow([row["rank"], player.nickname, "yes" if player.user_id else "no", row["school"], row["district"],
-                         player.score, player.correct_count, player.time_ms])
-    return Response(buffer.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="live-game-{game.id}-results.csv"'})
+    rows, format_name = await _results(db, game), request.url.path.rsplit(".", 1)[1]
+    content = (exports.table_csv(rows, _result_columns()) if format_name == "csv"
+               else exports.table_xlsx([(game.title, rows)], _result_columns()))
+    return Response(content, media_type=exports.MEDIA_TYPES[format_name], headers={
+        "Content-Disposition": f'attachment; filename="live-game-{game.id}-results.{format_name}"'})
 
 
 # The players.
@@ -312,34 +317,12 @@ async def submit(request: Request, pin: FromPath[str], channels: NamedDependency
     return page
 
 
-async def _events(channels: ChannelsPlugin, game_id: int):
-    yield ServerSentEventMessage(comment="connected", retry=3000)
-    async with channels.start_subscription([channel_of(game_id)]) as subscriber:
-        arrived: asyncio.Queue[bytes] = asyncio.Queue()
-
-        async def pump() -> None:
-            async for event in subscriber.iter_events():
-                arrived.put_nowait(event)
-
-        pumping = asyncio.create_task(pump())
-        try:
-            while True:
-                try:
-                    await asyncio.wait_for(arrived.get(), KEEPALIVE_SECONDS)
-                except asyncio.TimeoutError:
-                    yield ServerSentEventMessage(comment="keepalive")
-                    continue
-                yield ServerSentEventMessage(event="changed", data="1")
-        finally:
-            pumping.cancel()
-
-
 @get("/g/{pin:str}/events")
 async def events(request: Request, pin: FromPath[str], channels: NamedDependency[ChannelsPlugin]) -> ServerSentEvent:
     """Changes of phase of the game, for its phones and its big screen (never single answers)."""
     _store, game_id = await _game_of(request, pin)
-    return ServerSentEvent(_events(channels, game_id), headers={"X-Accel-Buffering": "no", "Cache-Control": "no-cache"})
+    return event_stream(change_events(channels, channel_of(game_id)))
 
 
-game_routes = [game_list, new_game, host_screen, *host_actions, players_page, kick, rename, results, results_csv,
+game_routes = [game_list, new_game, host_screen, *host_actions, players_page, kick, rename, results, results_file,
                enter_pin, join_page, join_game, play, submit, events]

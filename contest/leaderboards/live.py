@@ -3,9 +3,8 @@ so an answer on any app instance reaches screens on every instance.
 
 Answers mark their contest changed; each instance publishes at most one event per contest every
 COALESCE_SECONDS, and each stream forwards at most one per COALESCE_SECONDS too, so a hall's screens
-refresh about twice a second however fast the answers come. Streams send a comment at once and then
-every KEEPALIVE_SECONDS, so proxies neither buffer nor drop them. They hold no database connection:
-the browser fetches the board fragment itself when told.
+refresh a few times a second however fast the answers come. The streams are contest/events.py's: the
+browser fetches the board fragment itself when told.
 """
 
 from __future__ import annotations
@@ -18,8 +17,9 @@ from collections.abc import AsyncIterator
 from litestar.channels import ChannelsPlugin
 from litestar.response.sse import ServerSentEventMessage
 
+from contest.events import change_events
+
 COALESCE_SECONDS = 0.25  # per instance and per stream: at most ~0.5 s of deliberate delay
-KEEPALIVE_SECONDS = 15
 logger = logging.getLogger("hoithi.live")
 
 
@@ -56,31 +56,5 @@ class ChangeNotifier:
                 await self._task
 
 
-async def board_events(channels: ChannelsPlugin, contest_id: int) -> AsyncIterator[ServerSentEventMessage]:
-    yield ServerSentEventMessage(comment="connected", retry=3000)
-    async with channels.start_subscription([channel_of(contest_id)]) as subscriber:
-        arrived: asyncio.Queue[bytes] = asyncio.Queue()
-
-        async def pump() -> None:
-            async for event in subscriber.iter_events():
-                arrived.put_nowait(event)
-
-        pumping = asyncio.create_task(pump())
-        loop = asyncio.get_running_loop()
-        last_sent = 0.0
-        try:
-            while True:
-                try:
-                    await asyncio.wait_for(arrived.get(), KEEPALIVE_SECONDS)
-                except asyncio.TimeoutError:
-                    yield ServerSentEventMessage(comment="keepalive")
-                    continue
-                wait = last_sent + COALESCE_SECONDS - loop.time()
-                if wait > 0:
-                    await asyncio.sleep(wait)
-                while not arrived.empty():  # everything that came meanwhile is one change
-                    arrived.get_nowait()
-                last_sent = loop.time()
-                yield ServerSentEventMessage(event="changed", data="1")
-        finally:
-            pumping.cancel()
+def board_events(channels: ChannelsPlugin, contest_id: int) -> AsyncIterator[ServerSentEventMessage]:
+    return change_events(channels, channel_of(contest_id), COALESCE_SECONDS)

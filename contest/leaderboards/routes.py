@@ -15,6 +15,7 @@ from sqlalchemy import select
 from contest.accounts.identity import requires_staff
 from contest.contests.models import Contest, Round
 from contest.db import DB, utcnow
+from contest.events import event_stream
 from contest.i18n import current_locale
 from contest.i18n import gettext as _
 from contest.leaderboards import participation
@@ -88,8 +89,7 @@ async def events(request: Request, db: DB, contest_id: FromPath[int],
                  channels: NamedDependency[ChannelsPlugin]) -> ServerSentEvent:
     await _contest_and_view(db, request, contest_id)
     await db.close()  # a stream may last hours: it must not hold a database connection
-    return ServerSentEvent(board_events(channels, contest_id), headers={"X-Accel-Buffering": "no",
-                                                                        "Cache-Control": "no-cache"})
+    return event_stream(board_events(channels, contest_id))
 
 
 def _qr(url: str) -> Markup:

@@ -23,7 +23,7 @@ from contest.contests.models import Contest, Round
 from contest.db import utcnow
 from contest.leaderboards.boards import Place, RoundBoards
 from contest.leaderboards.encoding import Standing, encode_member, encode_score
-from contest.org.models import District, School
+from contest.org.models import School
 from contest.play.models import Answer, Attempt
 from contest.play.ranks import counted_attempts
 

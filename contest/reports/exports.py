@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from itertools import groupby
 
 from openpyxl import Workbook
@@ -37,7 +38,7 @@ def safe_cell(value: object) -> object:
 @dataclass(frozen=True)
 class Column:
     header: str
-    value: Callable[[ResultRow], object]
+    value: Callable[[Any], object]  # of one row
     width: int  # characters, in the spreadsheet
 
 
@@ -58,14 +59,18 @@ def columns() -> list[Column]:
     ]
 
 
-def to_csv(rows: list[ResultRow]) -> bytes:
+def table_csv(rows: list, chosen: list[Column]) -> bytes:
+    """Any table (contest results, a live game's players) as CSV that Excel opens with its Vietnamese intact."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    chosen = columns()
     writer.writerow([column.header for column in chosen])
     for row in rows:
         writer.writerow([safe_cell(column.value(row)) for column in chosen])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_csv(rows: list[ResultRow]) -> bytes:
+    return table_csv(rows, columns())
 
 
 def _sheets(rows: list[ResultRow], scope: ReportScope) -> list[tuple[str, list[ResultRow]]]:
@@ -90,11 +95,16 @@ def _sheet_title(name: str, taken: set[str]) -> str:
 
 
 def to_xlsx(rows: list[ResultRow], scope: ReportScope) -> bytes:
+    return table_xlsx(_sheets(rows, scope), columns())
+
+
+def table_xlsx(sheets: list[tuple[str, list]], chosen: list[Column]) -> bytes:
+    """Any table as a workbook: one sheet per (name, rows), formatted headers, frozen first row, filters."""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    chosen, taken = columns(), set()
+    taken: set[str] = set()
     header_font, header_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
-    for name, sheet_rows in _sheets(rows, scope):
+    for name, sheet_rows in sheets:
         sheet = workbook.create_sheet(_sheet_title(name, taken))
         sheet.append([column.header for column in chosen])
         for cell in sheet[1]:

@@ -14,6 +14,7 @@ from litestar.response import Redirect
 from contest.accounts.identity import requires_staff
 from contest.contests.models import Contest, Round
 from contest.db import DB
+from contest.games.access import managed_games
 from contest.i18n import current_locale, format_percent
 from contest.i18n import gettext as _
 from contest.leaderboards import participation
@@ -56,6 +57,7 @@ async def _base_context(request: Request, db: DB, contest: Contest, scope: Repor
 @get("/reports", guards=[requires_staff])
 async def report_list(request: Request, db: DB) -> Response:
     return render(request, "reports/list.html", {"contests": await reportable_contests(db, request.user),
+                                                 "games": await managed_games(db, request.user, ended_only=True),
                                                  "locale": current_locale.get()})
 
 

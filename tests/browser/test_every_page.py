@@ -1,6 +1,7 @@
 """Every page a pupil, a teacher and an organiser reaches (issue 9), checked in a real browser for:
 accessibility (axe-core: no serious or critical WCAG 2.2 AA violation), the Content Security Policy (no
-violation reported, no script error) and privacy (no request to any host but the app's: no CDN, no analytics).
+violation reported, no script error), privacy (no request to any host but the app's: no CDN, no analytics)
+and server errors (none).
 
 Each role's tour is one test, so a page is loaded once and checked for all three. Without axe-core
 (and HOITHI_REQUIRE_BROWSER unset) a tour still checks the policy and the hosts, then reports a skip.
@@ -30,6 +31,7 @@ class Tour:
         self.page, self.base, self.axe_source = page, base_url, axe_source
         self.watch = PageWatch(page, base_url)
         self.accessibility: list[str] = []
+        self.server_errors: list[str] = []
         self.visited: list[str] = []
 
     async def check(self, page=None) -> None:
@@ -41,7 +43,9 @@ class Tour:
 
     async def visit(self, *paths: str) -> None:
         for path in paths:
-            await self.page.goto(self.base + path)
+            response = await self.page.goto(self.base + path)
+            if response is not None and response.status >= 500:
+                self.server_errors.append(f"{path}: {response.status}")
             await self.check()
 
     async def log_in(self, username: str, secret: str) -> None:
@@ -50,7 +54,8 @@ class Tour:
 
     def assert_clean(self) -> None:
         problems = (
-            [f"accessibility: {p}" for p in self.accessibility]
+            [f"server error: {p}" for p in self.server_errors]
+            + [f"accessibility: {p}" for p in self.accessibility]
             + [f"CSP violation: {p}" for p in self.watch.csp_violations]
             + [f"script error: {p}" for p in self.watch.script_errors]
             + [f"request to another host: {p}" for p in self.watch.foreign_requests]
@@ -87,7 +92,8 @@ async def test_every_page_a_pupil_reaches(tour: Tour, world: World, db):
     await page.wait_for_url(re.compile(r"/result$"))
     await tour.check()
     await tour.visit(page.url.removeprefix(tour.base).replace("/result", "/review"))
-    await tour.visit("/practice", "/me", f"/boards/{contest.id}", f"/boards/{contest.id}/projector", "/no-such-page")
+    await tour.visit("/practice", "/me", f"/boards/{contest.id}", f"/boards/{contest.id}/projector", "/no-such-page",
+                     "/g", "/privacy")
     assert await db.scalar(select(Answer.id).limit(1)) is not None
     tour.assert_clean()
 
@@ -139,6 +145,15 @@ async def test_every_page_an_organiser_reaches(tour: Tour, world: World, db):
     async with tour.page.expect_response(lambda response: response.request.method == "POST"):
         await tour.page.keyboard.press("Space")  # the clicker's Next
     await tour.check()
+    reports = f"/reports/contests/{contest.id}"
+    await tour.visit("/reports", reports, f"{reports}/results", f"{reports}/items", f"{reports}/certificates",
+                     f"/pupils/{world.pupils[0].id}/data", "/verify/0000-0000-0000-0000", "/manage/games")
+    await tour.page.locator("#game-title").fill("Lễ khai mạc")
+    await tour.page.locator("form[action='/manage/games/new'] button[type=submit]").click()
+    await tour.page.wait_for_url(re.compile(r"/manage/games/\d+$"))
+    await tour.check()  # the host's big screen, in the lobby
+    game = tour.page.url.removeprefix(tour.base)
+    await tour.visit(f"{game}/players", f"{game}/results")
     tour.assert_clean()
 
 
