@@ -11,12 +11,14 @@ from datetime import datetime, timedelta, timezone
 
 import openpyxl
 import pytest
+from markupsafe import escape
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from contest.app import create_app
 from contest.contests.models import Contest, Round, Selection
 from contest.games.models import GameAnswer, GamePlayer, GameStatus, LiveGame
+from contest.leaderboards.reading import public_name
 from contest.games.nicknames import nickname_problem
 from contest.games.questions import live_question
 from contest.games.state import GRACE_MS, GameStore, key
@@ -92,6 +94,12 @@ async def advance(host: AsyncTestClient, game_id: int, times: int = 1) -> None:
 
 def score_on(page: str) -> int:
     return int(re.search(r'class="score">([\d.,]+) points', page).group(1).replace(",", "").replace(".", ""))
+
+
+def shown_as(world: World, n: int) -> str:
+    """A pupil's name in a game: given name and class, as on the boards; never the full name on the big screen."""
+    pupil = world.pupils[n]
+    return public_name(pupil.full_name, next(c.name for c in world.classes if c.id == pupil.class_id))
 
 
 async def guest_on_question_one(client, db, redis, instances, nickname: str):
@@ -238,7 +246,7 @@ async def test_a_player_who_reloads_or_changes_phone_resumes_with_their_score(cl
     await answer_with(phone, pin, 0, right)
     await advance(client, game_id, 3)  # close, standings, the second question
     reloaded = await phone.get(f"/g/{pin}/play")
-    assert score_on(reloaded.text) == 1000 and world.pupils[0].full_name in reloaded.text
+    assert score_on(reloaded.text) == 1000 and shown_as(world, 0) in reloaded.text
     assert (await phone.get(f"/g/{pin}")).headers["location"] == f"/g/{pin}/play"  # the join page sends it back
     new_phone = await instances()
     await login(new_phone, "pupil1", CARD_CODE)
@@ -250,11 +258,13 @@ async def test_a_player_who_reloads_or_changes_phone_resumes_with_their_score(cl
 async def test_results_are_stored_and_exported(client, db, redis, world: World, bank, instances):
     game_id = await host_game(client)
     pin = await pin_of(db, game_id)
-    name, school_id, school = world.pupils[0].full_name, world.schools[0].id, world.schools[0].name
+    name, school_id, school = shown_as(world, 0), world.schools[0].id, world.schools[0].name
     pupil, guest = await instances(), await instances()
     await login(pupil, "pupil1", CARD_CODE)
     await join_as(pupil, pin)
     await join_as(guest, pin, "Minh")
+    lobby = (await client.get(f"/manage/games/{game_id}")).text  # the big screen is public: no full names
+    assert escape(name) in lobby and world.pupils[0].full_name not in lobby
     await advance(client, game_id)
     right, wrong = await tokens(redis, game_id, 0)
     await answer_with(pupil, pin, 0, right)

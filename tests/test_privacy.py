@@ -21,6 +21,7 @@ from contest.accounts.ratelimit import LoginLimiter
 from contest.accounts.sessions import SESSION_COOKIE, SessionStore
 from contest.contests.models import Contest, Round
 from contest.db import utcnow
+from contest.games.models import GamePlayer, GameStatus, LiveGame
 from contest.leaderboards.boards import RoundBoards
 from contest.leaderboards.encoding import pupil_of
 from contest.leaderboards.standings import rebuild_contest, write_after_answer
@@ -90,6 +91,8 @@ async def test_a_teacher_downloads_everything_held_about_a_pupil(client: AsyncTe
     await _play(db, redis, world, contest, round_, [pupil])
     version = await db.scalar(select(QuestionVersion).limit(1))
     db.add(PracticeAnswer(pupil_id=pupil.id, question_id=version.question_id, version_id=version.id, credit=1.0))
+    db.add(_certificate(contest, pupil))
+    await _played_a_live_game(db, pupil)
     await db.commit()
 
     await login(client, "teacher1")
@@ -109,6 +112,8 @@ async def test_a_teacher_downloads_everything_held_about_a_pupil(client: AsyncTe
     assert attempt["contest"] == contest.title_vi and attempt["score"] == recorded.score
     assert len(attempt["answers"]) == 2 and {"response", "points", "received_at"} <= set(attempt["answers"][0])
     assert [p["question_id"] for p in data["practice_answers"]] == [version.question_id]
+    assert [(g["game"], g["shown_as"], g["score"]) for g in data["live_games"]] == [("Lễ khai mạc", "Mai · 6A", 900)]
+    assert [(c["code"], c["name_printed"]) for c in data["certificates"]] == [(f"TEST{pupil.id:08d}", "Nguyễn Thị Mai")]
 
 
 async def _keys_naming(redis: Redis, pupil_id: int, username: str) -> list[str]:
@@ -141,6 +146,7 @@ async def test_deleting_a_pupil_removes_them_from_the_database_and_from_redis(
     version = await db.scalar(select(QuestionVersion).limit(1))
     db.add(PracticeAnswer(pupil_id=gone.id, question_id=version.question_id, version_id=version.id, credit=0.0))
     db.add(_certificate(contest, gone))
+    await _played_a_live_game(db, gone)
     await db.commit()
     # What else Redis may hold about them: a login elsewhere, a practice question, failed logins.
     settings = client.app.state.settings
@@ -161,7 +167,7 @@ async def test_deleting_a_pupil_removes_them_from_the_database_and_from_redis(
 
     assert await db.scalar(pupils_left) == 0
     for table, column in ((Attempt, Attempt.pupil_id), (PracticeAnswer, PracticeAnswer.pupil_id),
-                          (Certificate, Certificate.pupil_id)):
+                          (Certificate, Certificate.pupil_id), (GamePlayer, GamePlayer.user_id)):
         assert await db.scalar(select(func.count()).select_from(table).where(column == gone_id)) == 0
     for table, column in ((AttemptQuestion, AttemptQuestion.attempt_id), (Answer, Answer.attempt_id)):
         assert await db.scalar(select(func.count()).select_from(table).where(column.in_(attempt_ids))) == 0
@@ -174,6 +180,14 @@ async def test_deleting_a_pupil_removes_them_from_the_database_and_from_redis(
     # Their login no longer works anywhere.
     client.cookies.set(SESSION_COOKIE, pupil_token)
     assert (await client.get("/")).status_code == 302
+
+
+async def _played_a_live_game(db: AsyncSession, pupil: User) -> None:
+    game = LiveGame(title="Lễ khai mạc", pin="123456", questions=[], status=GameStatus.ENDED)
+    db.add(game)
+    await db.flush()
+    db.add(GamePlayer(game_id=game.id, number=1, nickname="Mai · 6A", user_id=pupil.id, school_id=pupil.school_id,
+                      score=900))
 
 
 def _certificate(contest: Contest, pupil: User) -> Certificate:

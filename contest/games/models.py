@@ -52,7 +52,8 @@ class GamePlayer(Base):
     game_id: Mapped[int] = mapped_column(ForeignKey("live_games.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]  # the player's id inside the game (Redis), in order of joining
     nickname: Mapped[str] = mapped_column(String(40))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # None: a guest
+    # None: a guest. A deleted pupil's players go with them (their answers stay, by number only: anonymous).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="SET NULL"))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="SET NULL"))
     score: Mapped[int] = mapped_column(default=0)

@@ -29,7 +29,8 @@ from contest.games.state import (BOARD, CLOSING, GRACE_MS, LOBBY, PODIUM, QUESTI
                                  channel_of, key)
 from contest.i18n import current_locale
 from contest.i18n import gettext as _
-from contest.org.models import District, School
+from contest.leaderboards.reading import public_name
+from contest.org.models import District, School, SchoolClass
 from contest.reports import exports
 from contest.play.scoring import RULES, Rule
 from contest.web import is_fragment_request, render
@@ -261,8 +262,11 @@ async def join_game(request: Request, db: DB, pin: FromPath[str]) -> Response:
     user = request.user
     pupil = user if user is not None and user.role is Role.PUPIL else None
     form = await request.form()
+    nickname = form.get("nickname", "")
+    if pupil is not None:  # plays under their public name, as on the boards
+        nickname = public_name(pupil.full_name, (await db.get(SchoolClass, pupil.class_id)).name)
     try:
-        token = await join(store, snapshot, form.get("nickname", ""), pupil, await place_of(db, pupil) if pupil else None)
+        token = await join(store, snapshot, nickname, pupil, await place_of(db, pupil) if pupil else None)
     except Refused as refusal:
         return render(request, "games/join.html", {"snapshot": snapshot, "pin": pin, "error": refusal.detail,
                                                    "nickname": form.get("nickname", "")}, status_code=400)

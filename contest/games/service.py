@@ -75,7 +75,9 @@ async def create_game(db: AsyncSession, redis: Redis, host: CurrentUser, new: Ne
 
 async def join(store: GameStore, snapshot: Snapshot, nickname: str, pupil: CurrentUser | None,
                place: PupilPlace | None) -> str:
-    """The new player's token (their phone's cookie). A pupil who joined before gets their token back."""
+    """The new player's token (their phone's cookie). A pupil who joined before gets their token back.
+
+    A pupil's nickname is their public name (given name and class, as on the boards): the big screen is public."""
     game_id, redis = snapshot.game_id, store.redis
     if pupil is not None:
         earlier = await redis.hget(key(game_id, "users"), pupil.id)
@@ -84,8 +86,8 @@ async def join(store: GameStore, snapshot: Snapshot, nickname: str, pupil: Curre
     if snapshot.phase == PODIUM:
         raise Refused(detail=_("This game is over."))
     number = await redis.incr(key(game_id, "next"))
-    if pupil is not None:  # a pupil plays under their name, told apart from a namesake by a number
-        candidates = [pupil.full_name] + [f"{pupil.full_name} {n}" for n in range(2, 10)]
+    if pupil is not None:  # told apart from a namesake by a number
+        candidates = [nickname] + [f"{nickname} {n}" for n in range(2, 10)]
     else:
         nickname = tidy(nickname)
         if problem := nickname_problem(nickname):

@@ -44,10 +44,10 @@ def given_name(full_name: str) -> str:
     return parts[-1] if parts else full_name
 
 
-def public_name(full_name: str, class_name: str, contest: Contest) -> str:
-    """How a pupil appears to the public (boards, projector, API, ceremony): "Mai · 6A" unless the
-    contest's organiser turned on full names."""
-    return full_name if contest.full_names_public else f"{given_name(full_name)} · {class_name}"
+def public_name(full_name: str, class_name: str, full_names_public: bool = False) -> str:
+    """How a pupil appears to the public (boards, projector, API, ceremony, live games): "Mai · 6A" unless
+    a contest's organiser turned on full names."""
+    return full_name if full_names_public else f"{given_name(full_name)} · {class_name}"
 
 
 def board_scope(scope: str) -> str:
@@ -81,7 +81,7 @@ async def rows(db: AsyncSession, boards: RoundBoards, contest: Contest, scope: s
         if e.pupil_id not in people:
             continue  # a pupil deleted since (their data is gone; the board is rebuilt shortly)
         user, class_name, school_name = people[e.pupil_id]
-        result.append(Row(e.rank, e.pupil_id, public_name(user.full_name, class_name, contest), school_name, e.points,
+        result.append(Row(e.rank, e.pupil_id, public_name(user.full_name, class_name, contest.full_names_public), school_name, e.points,
                           e.time_ms))
     return result, total
 

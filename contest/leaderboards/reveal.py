@@ -58,7 +58,7 @@ async def _top(redis: Redis, key: str) -> dict[int, tuple[float, bytes]]:
 async def _names(db: AsyncSession, contest: Contest, pupil_ids: set[int]) -> dict[int, str]:
     rows = await db.execute(select(User.id, User.full_name, SchoolClass.name).join(SchoolClass, SchoolClass.id == User.class_id)
                             .where(User.id.in_(pupil_ids)))
-    return {i: public_name(full, class_name, contest) for i, full, class_name in rows}
+    return {i: public_name(full, class_name, contest.full_names_public) for i, full, class_name in rows}
 
 
 def _board(state: dict[int, tuple[float, bytes]], names: dict[int, str]) -> tuple[Line, ...]:

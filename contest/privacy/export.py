@@ -18,10 +18,12 @@ from sqlalchemy.orm import selectinload
 from contest.accounts.models import User
 from contest.contests.models import Contest, Round
 from contest.db import utcnow
+from contest.games.models import GamePlayer, LiveGame
 from contest.org.models import District, School, SchoolClass
 from contest.play.models import Attempt, AttemptQuestion
 from contest.progress.models import PracticeAnswer
 from contest.progress.practice import practice_key
+from contest.reports.models import Certificate
 
 FORMAT = "hoithi-pupil-data"
 VERSION = 1
@@ -42,6 +44,10 @@ async def pupil_data(db: AsyncSession, redis: Redis, pupil: User) -> dict[str, A
         .options(selectinload(Attempt.questions).selectinload(AttemptQuestion.answer)))
     practice = await db.scalars(select(PracticeAnswer).where(PracticeAnswer.pupil_id == pupil.id)
                                 .order_by(PracticeAnswer.answered_at))
+    games = await db.execute(select(GamePlayer, LiveGame.title, LiveGame.created_at).join(LiveGame)
+                             .where(GamePlayer.user_id == pupil.id).order_by(LiveGame.created_at))
+    certificates = await db.scalars(select(Certificate).where(Certificate.pupil_id == pupil.id)
+                                    .order_by(Certificate.issued_at))
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -57,6 +63,11 @@ async def pupil_data(db: AsyncSession, redis: Redis, pupil: User) -> dict[str, A
         "practice_answers": [{"question_id": p.question_id, "question_version_id": p.version_id, "credit": p.credit,
                               "answered_at": _when(p.answered_at)} for p in practice],
         "practice_question_in_progress": bool(await redis.exists(practice_key(pupil.id))),
+        "live_games": [{"game": title, "played_at": _when(played_at), "shown_as": player.nickname,
+                        "score": player.score, "right_answers": player.correct_count, "time_ms": player.time_ms}
+                       for player, title, played_at in games],
+        "certificates": [{"code": c.code, "award": c.award.value, "name_printed": c.holder_name,
+                          "school_printed": c.school_name, "issued_at": _when(c.issued_at)} for c in certificates],
     }
 
 

@@ -87,7 +87,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_live_game_players_district_id_districts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['game_id'], ['live_games.id'], name=op.f('fk_live_game_players_game_id_live_games'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_live_game_players_school_id_schools'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_live_game_players_user_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_live_game_players_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_live_game_players')),
     sa.UniqueConstraint('game_id', 'number', name=op.f('uq_live_game_players_game_id_number'))
     )
