@@ -127,8 +127,9 @@ async def test_an_answer_does_not_wait_for_a_long_rebuild(db, redis: Redis, worl
     updater = BoardUpdater(redis, create_sessionmaker(db.bind), on_change=lambda contest_id: None)
     await updater(db, attempt, round_, contest)  # finds no boards: starts their rebuild, and returns
     assert contest.id in updater.rebuilding
-    await updater(db, attempt, round_, contest)  # a second answer meanwhile starts no second rebuild
-    assert len(updater.rebuilding) == 1
+    second = asyncio.create_task(updater(db, attempt, round_, contest))  # another answer meanwhile
+    await asyncio.wait([second], timeout=0.8)  # the answer that started the rebuild waited 1 s
+    assert second.done() and len(updater.rebuilding) == 1  # it neither waits nor starts a second rebuild
     may_finish.set()
     await updater.settle()
     assert await RoundBoards(redis, contest.id, round_.id).rank_of(world.pupils[0].id) == 1

@@ -31,7 +31,7 @@ CHUNK = 5_000  # members per bulk command in a rebuild
 # Answers received this long before a rebuild began may commit after it read the database: replayed.
 REPLAY_MARGIN = timedelta(seconds=60)
 REBUILD_LOCK_SECONDS = 600
-REBUILD_WAIT_SECONDS = 1.0  # how long the answer that found the boards missing waits for their rebuild
+REBUILD_WAIT_SECONDS = 1.0  # how long the answer that starts a rebuild waits for it
 logger = logging.getLogger("hoithi.leaderboards")
 
 
@@ -82,18 +82,14 @@ class BoardUpdater:
         try:
             if contest.id in self.stale or not await _write_standing(db, self.redis, attempt, round_, contest):
                 self.stale.discard(contest.id)
-                rebuild = self._rebuild_soon(contest.id)
-                # A young contest's boards take milliseconds: this answer then sees them; a big one goes on beside.
-                await asyncio.wait([asyncio.shield(rebuild)], timeout=REBUILD_WAIT_SECONDS)
+                if contest.id not in self.rebuilding:  # answers meanwhile go on: the rebuild's replay has them
+                    rebuild = self.rebuilding[contest.id] = asyncio.create_task(self._rebuild(contest.id))
+                    # A young contest's boards take milliseconds: this answer then sees them; a big one goes on beside.
+                    await asyncio.wait([asyncio.shield(rebuild)], timeout=REBUILD_WAIT_SECONDS)
         except RedisError:
             self.stale.add(contest.id)
             raise
         self.on_change(contest.id)
-
-    def _rebuild_soon(self, contest_id: int) -> asyncio.Task:
-        if contest_id not in self.rebuilding:
-            self.rebuilding[contest_id] = asyncio.create_task(self._rebuild(contest_id))
-        return self.rebuilding[contest_id]
 
     async def _rebuild(self, contest_id: int) -> None:
         try:
@@ -149,9 +145,10 @@ async def _attempts_until(db: AsyncSession, round_id: int, cutoff: datetime | No
         select(Answer.attempt_id, func.sum(Answer.points), func.sum(Answer.response_ms))
         .join(Attempt, Attempt.id == Answer.attempt_id)
         .where(Attempt.round_id == round_id, Answer.received_at <= cutoff).group_by(Answer.attempt_id))}
-    return [replace(attempt, score=totals.get(attempt.id, (0, 0))[0], time_ms=totals.get(attempt.id, (0, 0))[1],
+    return [replace(attempt, score=points, time_ms=time_ms,
                     finished_at=attempt.finished_at if attempt.finished_at and attempt.finished_at <= cutoff else None)
-            for attempt in attempts if attempt.started_at <= cutoff]
+            for attempt in attempts if attempt.started_at <= cutoff
+            for points, time_ms in [totals.get(attempt.id, (0, 0))]]
 
 
 async def rebuild_round(db: AsyncSession, redis: Redis, contest: Contest, round_: Round, *,
