@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test browser-assets bench lock messages clean
+.PHONY: run test lint browser-assets bench lock messages clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Hoithi needs Python 3.11 or newer"; exit 1; }
@@ -20,6 +20,10 @@ run: $(STAMP)
 
 test: $(STAMP) browser-assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Static checks (ruff's rules and settings are in pyproject.toml); .ci/run runs them before the tests.
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 # What the browser tests inject into pages, from the npm registry into the git-ignored build/ folder:
 # axe-core checks accessibility (tests/browser/test_every_page.py). Without it the check is skipped, loudly,

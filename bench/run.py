@@ -391,7 +391,7 @@ async def anatomy(config: Config, summary: dict, username: str, redis_url: str) 
                 form: dict[str, list[str]] = {"_csrf_token": [token], "q": [q], "client_ms": ["900"]}
                 for name, value in answer_form(body, random.Random(1)):
                     form.setdefault(name, []).append(value)
-                reply, elapsed = await measure("POST /play (answer)", lambda: client.post(
+                reply, elapsed = await measure("POST /play (answer)", lambda form=form: client.post(
                     f"/play/{attempt}", data=form, headers={"HX-Request": "true"}))
                 answer_ms.append(elapsed)
                 if reply.headers.get("hx-redirect"):
@@ -691,8 +691,10 @@ def table(config: Config, results: dict) -> str:
     rr = r.get("redis_reads")
     if rr:
         rows.append(("Redis ZREVRANK / top-10 ZREVRANGE on it (round trip; server time)",
-                     f"ZREVRANK p50 {fmt_us(rr['zrevrank_p50'])}, p99 {fmt_us(rr['zrevrank_p99'])} ({rr['zrevrank_server_us']:.1f} µs in Redis); "
-                     f"ZREVRANGE p50 {fmt_us(rr['zrevrange_p50'])}, p99 {fmt_us(rr['zrevrange_p99'])} ({rr['zrevrange_server_us']:.1f} µs)", "", ""))
+                     f"ZREVRANK p50 {fmt_us(rr['zrevrank_p50'])}, p99 {fmt_us(rr['zrevrank_p99'])} "
+                     f"({rr['zrevrank_server_us']:.1f} µs in Redis); "
+                     f"ZREVRANGE p50 {fmt_us(rr['zrevrange_p50'])}, p99 {fmt_us(rr['zrevrange_p99'])} "
+                     f"({rr['zrevrange_server_us']:.1f} µs)", "", ""))
     e = r.get("sse", {})
     if e and "event_p50_ms" in e:
         rows.append((f"Answer → SSE event, {e['connected']:,} of {e['clients']:,} screens connected ({e['probes']} answers "

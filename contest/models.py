@@ -11,4 +11,5 @@ from contest.reports.models import Certificate  # noqa: F401  (certificates, iss
 from contest.games.models import GameAnswer, GamePlayer, LiveGame  # noqa: F401  (live games, issue 7)
 from questions.models import Question, QuestionVersion, ReviewEvent
 
-__all__ = ["Answer", "Attempt", "AttemptQuestion", "Base", "Contest", "Round", "District", "Province", "Question", "QuestionVersion", "ReviewEvent", "School", "SchoolClass", "User"]
+__all__ = ["Answer", "Attempt", "AttemptQuestion", "Base", "Contest", "Round", "District", "Province", "Question",
+           "QuestionVersion", "ReviewEvent", "School", "SchoolClass", "User"]

@@ -138,7 +138,7 @@ def _expected_boards(attempts: list[Attempt], enrolment: dict[str, int], rule: s
 
 async def _actual_boards(boards: RoundBoards, expected: dict) -> dict:
     actual = {}
-    for name, value in expected.items():
+    for name in expected:
         if name in ("schools", "districts"):
             entries = await boards.page(name, None, 0, 1000)
             actual[name] = {e.pupil_id: e.points for e in entries}

@@ -43,7 +43,8 @@ async def _contest_page(request: Request, db: DB, contest: Contest, form: FormVa
         "contest": contest if saved else None, "form": form, "problems": list(problems),
         "invalid": {field for field, _message in problems},
         "area": await setup.area_of(db, contest), "rounds": await setup.rounds_of(db, contest) if saved else [],
-        "grades": setup.GRADES, "qualify_names": setup.QUALIFY_PER_NAMES, "visibilities": setup.VISIBILITY_NAMES, "unit_rankings": setup.UNIT_RANKING_NAMES,
+        "grades": setup.GRADES, "qualify_names": setup.QUALIFY_PER_NAMES, "visibilities": setup.VISIBILITY_NAMES,
+        "unit_rankings": setup.UNIT_RANKING_NAMES,
         "locale": current_locale.get(),
     }, status_code=status_code)
 

@@ -130,7 +130,8 @@ async def import_org_tree(db: AsyncSession, data: bytes, *, user: CurrentUser | 
                 report.count_updated("provinces")
             district = districts.get(row["district_code"])
             if district is None:
-                district = districts[row["district_code"]] = District(code=row["district_code"], name=row["district_name"], province=province)
+                district = districts[row["district_code"]] = District(
+                    code=row["district_code"], name=row["district_name"], province=province)
                 db.add(district)
                 report.count_created("districts")
             elif (district.name, district.province_id) != (row["district_name"], province.id):

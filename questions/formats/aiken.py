@@ -78,7 +78,8 @@ def _finish(question: _Question | None, answer: str, line: int, column: int, res
     chosen = answer.strip().upper()
     if len(chosen) != 1 or chosen not in letters:
         choices = f"{letters[0]}–{letters[-1]}" if letters else "—"
-        _report(result, line, column, _("ANSWER “%(letter)s” is not one of the options (%(choices)s)", letter=answer.strip(), choices=choices))
+        _report(result, line, column, _("ANSWER “%(letter)s” is not one of the options (%(choices)s)",
+                                     letter=answer.strip(), choices=choices))
     elif not question.broken:
         options = [Option(text, letter == chosen) for letter, text in zip(LETTERS, question.options)]
         data = QuestionData(type="single_choice", stem="\n".join(question.stem), options=options)

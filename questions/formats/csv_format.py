@@ -103,7 +103,8 @@ def _read_row(line: int, header: list[str], cells: list[str], result: ParseResul
     if not any(cell.strip() for cell in cells):
         return
     if any(cell.strip() for cell in cells[len(header) :]):
-        message = _("%(cells)d cells but only %(columns)d columns: put quotes around a text that contains the separator", cells=len(cells), columns=len(header))
+        message = _("%(cells)d cells but only %(columns)d columns: put quotes around a text that contains the separator",
+                    cells=len(cells), columns=len(header))
         result.problems.append(Problem(line, None, message))
         return
     row = _Row(line, {name: cell.strip() for name, cell in zip(header, cells)})

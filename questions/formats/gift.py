@@ -275,7 +275,8 @@ def _answers(body: str, offset: int, markers: str) -> list[tuple[str, str, int]]
     if lead.strip():
         at = len(lead) - len(lead.lstrip())
         expected = " ".join(markers)
-        raise _Malformed(offset + at, _("unknown answer marker “%(marker)s”: answers start with %(expected)s", marker=body[at], expected=expected))
+        raise _Malformed(offset + at, _("unknown answer marker “%(marker)s”: answers start with %(expected)s",
+                                              marker=body[at], expected=expected))
     ends = [match.start() for match in found[1:]] + [len(body)]
     return [(match.group(), body[match.end() : end], offset + match.end()) for match, end in zip(found, ends)]
 

@@ -22,7 +22,8 @@ from questions.formats._common import Format, ParsedQuestion, ParseResult, read_
 FORMAT_NAME = "hoithi-questions"
 VERSION = 1
 FIELDS = [field.name for field in dataclasses.fields(QuestionData)]
-REQUIRED_FIELDS = [field.name for field in dataclasses.fields(QuestionData) if field.default is field.default_factory is dataclasses.MISSING]
+REQUIRED_FIELDS = [field.name for field in dataclasses.fields(QuestionData)
+                   if field.default is field.default_factory is dataclasses.MISSING]
 _BETWEEN_VALUES = re.compile(r"[ \t\n\r,:]*")
 
 
@@ -48,7 +49,8 @@ def _envelope_problem(document: Any) -> str | None:
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         return _("not a Hoithi question file: it must be an object with \"format\": \"%(name)s\"", name=FORMAT_NAME)
     if document.get("version") != VERSION:
-        return _("version %(version)s is not supported; this Hoithi reads version %(supported)d", version=document.get("version"), supported=VERSION)
+        return _("version %(version)s is not supported; this Hoithi reads version %(supported)d",
+                 version=document.get("version"), supported=VERSION)
     if not isinstance(document.get("questions"), list):
         return _("\"questions\" must be a list")
     return None

@@ -1,7 +1,7 @@
 """organisation tree and accounts
 
 Revision ID: 4b45000ce1f7
-Revises: 
+Revises:
 Create Date: 2026-11-23 08:35:28.842457
 """
 
